@@ -1,0 +1,25 @@
+namespace Nabla.Benchmarks;
+
+/// <summary>
+/// Entry point: <c>NAME [options]</c> runs one benchmark suite, no name lists them. Each suite prints a
+/// table of Nabla beside its peer(s), measured in the same process, with the ratio.
+/// </summary>
+public static class Program
+{
+    // One line per suite; each suite lives in its own file.
+    private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Suites = new()
+    {
+    };
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || !Suites.TryGetValue(args[0], out var suite))
+        {
+            if (args.Length > 0) Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
+            Console.WriteLine("benchmarks:");
+            foreach (var (name, (description, _)) in Suites) Console.WriteLine($"  {name,-12} {description}");
+            return args.Length == 0 ? 0 : 2;
+        }
+        return suite.Run(args[1..]);
+    }
+}
