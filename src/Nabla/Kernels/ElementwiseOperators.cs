@@ -142,3 +142,18 @@ public readonly struct ClampBackwardOperator(float lo, float hi) : IBinaryOperat
             Vector512.GreaterThanOrEqual(x, Vector512.Create(lo)) & Vector512.LessThanOrEqual(x, Vector512.Create(hi)),
             dy, Vector512<float>.Zero);
 }
+
+/// <summary>
+/// The share of the gradient of max(x, y) that goes to x: 1 where x wins, ½ on a tie (PyTorch splits
+/// it evenly), 0 where y wins. For min(x, y) call it with the operands swapped.
+/// </summary>
+public readonly struct MaximumShareOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => x > y ? 1f : x == y ? 0.5f : 0f;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, y), Vector256<float>.One,
+            Vector256.ConditionalSelect(Vector256.Equals(x, y), Vector256.Create(0.5f), Vector256<float>.Zero));
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, y), Vector512<float>.One,
+            Vector512.ConditionalSelect(Vector512.Equals(x, y), Vector512.Create(0.5f), Vector512<float>.Zero));
+}

@@ -177,6 +177,28 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>Copies <paramref name="source"/>'s elements into the (same-shaped) view <paramref name="destination"/>; no graph.</summary>
+    internal static void CopyInto(Tensor destination, Tensor source)
+    {
+        if (destination.DType != source.DType)
+            throw new ArgumentException($"CopyInto: dtype {source.DTypeName} into {destination.DTypeName}");
+        var rows = new StridedRows(destination.shape, [destination.strides, source.strides], [destination.offset, source.offset]);
+        if (destination.DType == DType.Int32) CopyRows(rows, source.intData, destination.intData);
+        else CopyRows(rows, source.data, destination.data);
+
+        static void CopyRows<T>(StridedRows rows, T[] src, T[] dst)
+        {
+            int n = rows.RowLength, ds = rows.InnerStrides[0], ss = rows.InnerStrides[1];
+            for (int r = 0; r < rows.RowCount; r++)
+            {
+                int od = rows.Offsets[0], os = rows.Offsets[1];
+                if (ds == 1 && ss == 1) src.AsSpan(os, n).CopyTo(dst.AsSpan(od, n));
+                else for (int i = 0; i < n; i++) dst[od + i * ds] = src[os + i * ss];
+                rows.Advance();
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int[] ShapeOf(ReadOnlySpan<int> shape) => shape.ToArray();
 }

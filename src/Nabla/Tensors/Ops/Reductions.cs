@@ -43,11 +43,12 @@ public sealed partial class Tensor
     }
 
     public Tensor Var(int dim, bool keepDim = false, int correction = 1) => Var([dim], keepDim, correction);
-    public Tensor Var(int correction = 1) => Var(AllDims(), keepDim: false, correction);
+    /// <summary>Unbiased variance of all elements (for another correction, pass all dims).</summary>
+    public Tensor Var() => Var(AllDims(), keepDim: false);
 
     public Tensor Std(int[] dims, bool keepDim = false, int correction = 1) => Var(dims, keepDim, correction).Sqrt();
     public Tensor Std(int dim, bool keepDim = false, int correction = 1) => Std([dim], keepDim, correction);
-    public Tensor Std(int correction = 1) => Std(AllDims(), keepDim: false, correction);
+    public Tensor Std() => Std(AllDims(), keepDim: false);
 
     public Tensor Max() => Max(AllDims(), keepDim: false);
     public Tensor Max(int dim, bool keepDim = false) => Max([dim], keepDim);

@@ -33,7 +33,7 @@ public static class GradCheck
         foreach (Tensor input in inputs) input.Grad = null;
         Tensor output = function(inputs);
         float[] weights = Weights(output.Count);
-        Tensor w = Tensor.FromArray(weights, output.Shape.ToArray());
+        Tensor w = Tensor.FromArray(weights).Reshape(output.Shape.ToArray());
         output.Backward(w);
 
         for (int k = 0; k < inputs.Length; k++)
