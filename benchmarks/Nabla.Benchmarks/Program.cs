@@ -9,6 +9,7 @@ public static class Program
     // One line per suite; each suite lives in its own file.
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Suites = new()
     {
+        ["alloc"] = ("bytes allocated per forward+backward of a 2-layer MLP", AllocationSuite.Run),
     };
 
     public static int Main(string[] args)
