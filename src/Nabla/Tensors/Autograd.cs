@@ -160,6 +160,7 @@ public sealed partial class Tensor
     /// </summary>
     public void Backward(Tensor? gradient = null)
     {
+        EnsureAlive("Backward");
         if (!requiresGrad)
             throw new InvalidOperationException(
                 "Backward: this tensor does not require a gradient (no input of its graph has RequiresGrad = true, or it was computed under NoGrad)");

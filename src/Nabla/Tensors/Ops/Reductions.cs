@@ -19,7 +19,7 @@ public sealed partial class Tensor
     public Tensor Sum(int[] dims, bool keepDim = false)
     {
         var plan = new Reduction(this, dims, "Sum");
-        Tensor y = Zeros(plan.KeptShape);
+        Tensor y = Output(plan.KeptShape, zeroed: true);
         plan.SumInto(y.Span);
         return Record("Sum", plan.Shaped(y, keepDim), [this], dy =>
         {
@@ -77,7 +77,7 @@ public sealed partial class Tensor
     {
         var plan = new Reduction(this, dims, op);
         if (plan.ReducedCount == 0) throw new ArgumentException($"{op}: cannot reduce over an empty dimension of {Shapes.Format(shape)}");
-        Tensor y = Zeros(plan.KeptShape);
+        Tensor y = Output(plan.KeptShape);
         int[] winners = plan.Extremum(largest, y.Span);
         return Record(op, plan.Shaped(y, keepDim), [this], dy =>
         {

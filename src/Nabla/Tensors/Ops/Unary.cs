@@ -98,7 +98,7 @@ public sealed partial class Tensor
     private Tensor Unary(string op, Elementwise.SpanFunction function)
     {
         RequireFloat(op);
-        var y = new Tensor(new float[Count], ShapeOf(shape));
+        Tensor y = Output(ShapeOf(shape));
         Elementwise.Map(ContiguousValues(), y.Span, function);
         return y;
     }
