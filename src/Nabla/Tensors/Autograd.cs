@@ -85,11 +85,18 @@ public sealed partial class Tensor
 
     // ---- anomaly mode -------------------------------------------------------------------------
 
+    [ThreadStatic] private static bool detectAnomaly;
+
     /// <summary>
     /// When on, every operation checks its output, and every backward rule the gradients it produced,
     /// for NaN and infinity, and throws naming the first operation that made one. Costs a scan per op.
+    /// Per thread, like <see cref="NoGrad"/>: turn it on in the thread that runs the model.
     /// </summary>
-    public static bool DetectAnomaly { get; set; }
+    public static bool DetectAnomaly
+    {
+        get => detectAnomaly;
+        set => detectAnomaly = value;
+    }
 
     /// <summary><c>using (Tensor.AnomalyDetection()) { ... }</c> turns on <see cref="DetectAnomaly"/> for a scope.</summary>
     public static AnomalyScope AnomalyDetection()
