@@ -192,18 +192,20 @@ public sealed class Value
     /// </summary>
     public void Backward()
     {
-        List<Value> order = TopologicalOrder();
+        GraphWalk walk = TopologicalOrder(zeroIntermediateGrads: true);
         try
         {
-            foreach (Value v in order)
-                if (!v.IsLeaf) v.Grad = 0;
             Grad += 1; // d(this)/d(this)
-            for (int i = order.Count - 1; i >= 0; i--)
-                order[i]._backward?.Invoke(order[i]);
+            Value[] order = walk.Order;
+            for (int i = walk.Count - 1; i >= 0; i--)
+            {
+                Value node = order[i];
+                node._backward?.Invoke(node);
+            }
         }
         finally
         {
-            order.Clear(); // the buffer is reused; don't keep the graph alive through it
+            walk.Clear(); // the buffer is reused; it must not keep the graph alive
         }
     }
 
@@ -211,49 +213,87 @@ public sealed class Value
     /// leaves (parameters, inputs) included.</summary>
     public void ZeroGrad()
     {
-        List<Value> order = TopologicalOrder();
-        foreach (Value v in order) v.Grad = 0;
-        order.Clear();
-    }
-
-    [ThreadStatic] private static List<Value>? t_order;
-    [ThreadStatic] private static Stack<(Value Node, bool Expanded)>? t_stack;
-    private static long s_pass;
-
-    /// <summary>
-    /// Every value this one depends on, each after all of its operands (this value last). A depth-first
-    /// search with an explicit stack; a node is emitted once all its operands have been. Instead of a
-    /// HashSet of visited nodes, each search takes a fresh pass number and stamps the nodes it reaches.
-    /// The returned list is a reused per-thread buffer: clear it when done.
-    /// </summary>
-    private List<Value> TopologicalOrder()
-    {
-        List<Value> order = t_order ??= new List<Value>();
-        Stack<(Value Node, bool Expanded)> stack = t_stack ??= new Stack<(Value, bool)>();
-        order.Clear();
-        long pass = Interlocked.Increment(ref s_pass);
-
-        stack.Push((this, false));
-        while (stack.Count > 0)
-        {
-            var (node, expanded) = stack.Pop();
-            if (expanded) { order.Add(node); continue; }         // all its operands are in `order` now
-            if (node._visitedInPass == pass) continue;
-            node._visitedInPass = pass;
-            stack.Push((node, true));                            // come back to it after its operands
-            if (node._b is not null && node._b._visitedInPass != pass) stack.Push((node._b, false));
-            if (node._a is not null && node._a._visitedInPass != pass) stack.Push((node._a, false));
-        }
-        return order;
+        GraphWalk walk = TopologicalOrder(zeroIntermediateGrads: false);
+        for (int i = 0; i < walk.Count; i++) walk.Order[i].Grad = 0;
+        walk.Clear();
     }
 
     /// <summary>Every value of this one's graph, operands before results (a fresh list).</summary>
     public List<Value> Graph()
     {
-        List<Value> order = TopologicalOrder();
-        var copy = new List<Value>(order);
-        order.Clear();
-        return copy;
+        GraphWalk walk = TopologicalOrder(zeroIntermediateGrads: false);
+        var graph = new List<Value>(walk.Order.AsSpan(0, walk.Count).ToArray());
+        walk.Clear();
+        return graph;
+    }
+
+    /// <summary>
+    /// Every value this one depends on, each after all of its operands (this value last): a depth-first
+    /// search with an explicit stack, so depth costs heap, not call stack. A node on top of the stack is
+    /// "entered" the first time (its operands not yet seen are pushed above it) and "emitted" the second
+    /// time, when everything above it (its operands and theirs) has been emitted.
+    /// Instead of a HashSet of visited nodes, each walk takes a fresh pass number and stamps the nodes it
+    /// reaches: 2·pass when entered, 2·pass + 1 when emitted; anything smaller is unseen in this walk.
+    /// The result lives in a reused per-thread buffer: <see cref="GraphWalk.Clear"/> it when done.
+    /// </summary>
+    private GraphWalk TopologicalOrder(bool zeroIntermediateGrads)
+    {
+        GraphWalk walk = t_walk ??= new GraphWalk();
+        long pass = Interlocked.Increment(ref s_pass);
+        long entered = 2 * pass, emitted = 2 * pass + 1;
+
+        walk.Push(this);
+        while (walk.Top > 0)
+        {
+            Value node = walk.Stack[walk.Top - 1];
+            if (node._visitedInPass < entered)
+            {
+                node._visitedInPass = entered;                     // enter: its operands go above it
+                if (node._b is { } b && b._visitedInPass < entered) walk.Push(b);
+                if (node._a is { } a && a._visitedInPass < entered) walk.Push(a);
+            }
+            else
+            {
+                walk.Top--;
+                if (node._visitedInPass != entered) continue;     // a second copy of an emitted node
+                node._visitedInPass = emitted;                     // emit: all its operands are out
+                if (zeroIntermediateGrads && !node.IsLeaf) node.Grad = 0;
+                walk.Emit(node);
+            }
+        }
+        return walk;
+    }
+
+    [ThreadStatic] private static GraphWalk? t_walk;
+    private static long s_pass;
+
+    /// <summary>The two growing arrays of a graph walk, kept per thread so a walk allocates nothing.</summary>
+    private sealed class GraphWalk
+    {
+        public Value[] Stack = new Value[256];
+        public Value[] Order = new Value[256];
+        public int Top, Count;
+        private int _deepest; // the stack's high-water mark, what Clear must wipe
+
+        public void Push(Value node)
+        {
+            if (Top == Stack.Length) Array.Resize(ref Stack, Stack.Length * 2);
+            Stack[Top++] = node;
+            if (Top > _deepest) _deepest = Top;
+        }
+
+        public void Emit(Value node)
+        {
+            if (Count == Order.Length) Array.Resize(ref Order, Order.Length * 2);
+            Order[Count++] = node;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(Order, 0, Count);
+            Array.Clear(Stack, 0, _deepest);      // a walk ends with an empty stack, but pops leave copies
+            Count = Top = _deepest = 0;
+        }
     }
 
     public override string ToString() =>
