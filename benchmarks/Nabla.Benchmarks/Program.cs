@@ -9,6 +9,7 @@ public static class Program
     // One line per suite; each suite lives in its own file.
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Suites = new()
     {
+        ["micrograd"] = ("micrograd moons training step (Nabla.Scalar) vs Python micrograd", MicrogradBenchmark.Run),
     };
 
     public static int Main(string[] args)
