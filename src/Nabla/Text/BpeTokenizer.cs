@@ -109,4 +109,10 @@ public sealed class BpeTokenizer : Tokenizer
     }
 
     internal BytePairModel Model => _model;
+
+    /// <summary>Writes PREFIX.model (loads back with <see cref="Load"/>) and PREFIX.vocab (for people).</summary>
+    public void Save(string prefix) => BpeModelFile.Save(this, prefix);
+
+    /// <summary>Loads a tokenizer saved with <see cref="Save"/>.</summary>
+    public static BpeTokenizer Load(string modelPath) => BpeModelFile.Load(modelPath);
 }
