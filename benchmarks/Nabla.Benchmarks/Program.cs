@@ -9,6 +9,7 @@ public static class Program
     // One line per suite; each suite lives in its own file.
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Suites = new()
     {
+        ["gemm"] = ("fp32 SGEMM GFLOP/s beside libtorch, square and small-GPT shapes, % of FMA peak", GemmSuite.Run),
     };
 
     public static int Main(string[] args)
