@@ -47,7 +47,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
         int mr = TKernel.MR, nr = TKernel.NR;
         int ncMax = Math.Min(NC, RoundUp(n, nr));
         int kcMax = Math.Min(KC, k);
-        float* packedB = GemmBuffers.PackedB((long)ncMax * kcMax);
+        float* packedB = GemmBuffers.PackedB((long)ncMax * kcMax + GemmPacking.Slack);
         for (int jc = 0; jc < n; jc += NC)
         {
             int nc = Math.Min(NC, n - jc);
@@ -131,7 +131,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
                 s1 = end;
             }
             int mcMax = Math.Min(MC, RoundUp(i1 - i0, mr));
-            float* packedA = GemmBuffers.PackedA((long)mcMax * Kc);
+            float* packedA = GemmBuffers.PackedA((long)mcMax * Kc + GemmPacking.Slack);
             float* edge = stackalloc float[mr * nr];
             for (int ic = i0; ic < i1; ic += MC)
             {

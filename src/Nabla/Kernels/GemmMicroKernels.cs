@@ -45,6 +45,12 @@ internal readonly struct Avx2Kernel6x16 : IGemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Tile(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
     {
+        // Ask for C's rows now, so they arrive while the FMAs run rather than when the tile is written.
+        for (int i = 0; i < 6; i++)
+        {
+            Sse.Prefetch0(c + (long)i * ldc);
+            Sse.Prefetch0(c + (long)i * ldc + 15);
+        }
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
@@ -107,6 +113,11 @@ internal readonly struct Avx512Kernel6x32 : IGemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Tile(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
     {
+        for (int i = 0; i < 6; i++)
+        {
+            Sse.Prefetch0(c + (long)i * ldc);
+            Sse.Prefetch0(c + (long)i * ldc + 31);
+        }
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
