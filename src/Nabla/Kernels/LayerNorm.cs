@@ -62,31 +62,35 @@ public static unsafe class LayerNorm
     internal static void ForwardRow<T>(ref readonly float x, ref readonly float weight, ref readonly float bias, ref float y,
         int n, float eps, out float mean, out float rstd) where T : struct, ILanes<T>
     {
-        mean = RowMath.Sum<T>(in x, n) / n;
+        // Work with x − x₀ (x₀ the row's first element), which is exact for nearby values: its mean μ′ is
+        // small and keeps its digits, where a mean near 1000 would be rounded to 6e−5 before it is used.
+        float first = x;
+        float shiftedMean = RowMath.ShiftedSum<T>(in x, n, first) / n;
+        mean = first + shiftedMean;
+        T x0 = T.Broadcast(first), m = T.Broadcast(shiftedMean);
         int i = 0;
         float variance = 0f;
-        T m = T.Broadcast(mean);
         if (n >= T.Count)
         {
             T v = T.Broadcast(0f);
             for (; i <= n - T.Count; i += T.Count)
             {
-                T d = T.Load(in x, i) - m;
+                T d = T.Load(in x, i) - x0 - m;
                 v = T.MultiplyAdd(d, d, v);
             }
             variance = T.Sum(v);
         }
-        for (; i < n; i++) { float d = RowMath.At(in x, i) - mean; variance += d * d; }
+        for (; i < n; i++) { float d = RowMath.At(in x, i) - first - shiftedMean; variance += d * d; }
         rstd = 1f / MathF.Sqrt(variance / n + eps);
 
         T s = T.Broadcast(rstd);
         for (i = 0; i <= n - T.Count; i += T.Count)
         {
-            T normalized = (T.Load(in x, i) - m) * s;
+            T normalized = (T.Load(in x, i) - x0 - m) * s;
             T.Store(T.MultiplyAdd(normalized, T.Load(in weight, i), T.Load(in bias, i)), ref y, i);
         }
         for (; i < n; i++)
-            RowMath.AtRef(ref y, i) = (RowMath.At(in x, i) - mean) * rstd * RowMath.At(in weight, i) + RowMath.At(in bias, i);
+            RowMath.AtRef(ref y, i) = (RowMath.At(in x, i) - first - shiftedMean) * rstd * RowMath.At(in weight, i) + RowMath.At(in bias, i);
     }
 
     /// <summary>
