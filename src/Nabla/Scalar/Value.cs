@@ -17,8 +17,9 @@ namespace Nabla.Scalar;
 /// recomputes every intermediate gradient from zero, and <em>adds</em> one more d(output)/d(leaf) to each
 /// leaf (a value you made with <c>new Value(..)</c>: an input or a parameter), like PyTorch. So a training
 /// loop calls <see cref="MLP.ZeroGrad"/> (or <see cref="ZeroGrad"/> on the loss) before each
-/// <see cref="Backward"/>. (micrograd also accumulated into intermediate nodes, so a second call there
-/// gave leaves more than twice the gradient; Nabla does not.)</para>
+/// <see cref="Backward"/>. (micrograd also accumulates into intermediate nodes, so there a second call
+/// gives leaves neither one gradient more nor any meaningful number: for <c>y = a*b + a</c> at a = 3,
+/// b = -2, micrograd's b.grad goes 3 → 9 and Nabla's 3 → 6.)</para>
 /// <para>A graph is not safe to differentiate from two threads at once.</para>
 /// </remarks>
 public sealed class Value
