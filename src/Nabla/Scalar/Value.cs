@@ -242,26 +242,36 @@ public sealed class Value
         GraphWalk walk = t_walk ??= new GraphWalk();
         long pass = Interlocked.Increment(ref s_pass);
         long entered = 2 * pass, emitted = 2 * pass + 1;
+        // The stack and the order as locals (the JIT keeps them in registers); written back at the end.
+        Value[] stack = walk.Stack, order = walk.Order;
+        int top = 0, count = 0, deepest = 0;
 
-        walk.Push(this);
-        while (walk.Top > 0)
+        stack[top++] = this;
+        while (top > 0)
         {
-            Value node = walk.Stack[walk.Top - 1];
+            Value node = stack[top - 1];
             if (node._visitedInPass < entered)
             {
                 node._visitedInPass = entered;                     // enter: its operands go above it
-                if (node._b is { } b && b._visitedInPass < entered) walk.Push(b);
-                if (node._a is { } a && a._visitedInPass < entered) walk.Push(a);
+                if (top + 2 > stack.Length) Array.Resize(ref stack, stack.Length * 2);
+                if (node._b is { } b && b._visitedInPass < entered) stack[top++] = b;
+                if (node._a is { } a && a._visitedInPass < entered) stack[top++] = a;
+                if (top > deepest) deepest = top;
             }
             else
             {
-                walk.Top--;
+                top--;
                 if (node._visitedInPass != entered) continue;     // a second copy of an emitted node
                 node._visitedInPass = emitted;                     // emit: all its operands are out
                 if (zeroIntermediateGrads && !node.IsLeaf) node.Grad = 0;
-                walk.Emit(node);
+                if (count == order.Length) Array.Resize(ref order, order.Length * 2);
+                order[count++] = node;
             }
         }
+        walk.Stack = stack;
+        walk.Order = order;
+        walk.Count = count;
+        walk.Deepest = deepest;
         return walk;
     }
 
@@ -273,27 +283,14 @@ public sealed class Value
     {
         public Value[] Stack = new Value[256];
         public Value[] Order = new Value[256];
-        public int Top, Count;
-        private int _deepest; // the stack's high-water mark, what Clear must wipe
-
-        public void Push(Value node)
-        {
-            if (Top == Stack.Length) Array.Resize(ref Stack, Stack.Length * 2);
-            Stack[Top++] = node;
-            if (Top > _deepest) _deepest = Top;
-        }
-
-        public void Emit(Value node)
-        {
-            if (Count == Order.Length) Array.Resize(ref Order, Order.Length * 2);
-            Order[Count++] = node;
-        }
+        public int Count;    // how much of Order the last walk filled
+        public int Deepest;  // the stack's high-water mark: what Clear must wipe
 
         public void Clear()
         {
             Array.Clear(Order, 0, Count);
-            Array.Clear(Stack, 0, _deepest);      // a walk ends with an empty stack, but pops leave copies
-            Count = Top = _deepest = 0;
+            Array.Clear(Stack, 0, Deepest);  // a walk ends with an empty stack, but pops leave copies
+            Count = Deepest = 0;
         }
     }
 
