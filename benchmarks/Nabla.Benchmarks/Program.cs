@@ -10,6 +10,8 @@ public static class Program
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Suites = new()
     {
         ["micrograd"] = ("micrograd moons training step (Nabla.Scalar) vs Python micrograd", MicrogradBenchmark.Run),
+        ["gemm"] = ("fp32 SGEMM GFLOP/s beside libtorch, square and small-GPT shapes, % of FMA peak", GemmSuite.Run),
+        ["alloc"] = ("bytes allocated per forward+backward of a 2-layer MLP", AllocationSuite.Run),
     };
 
     public static int Main(string[] args)
