@@ -25,6 +25,13 @@ internal sealed class ByteSequenceTable
 
     public int MaxLength { get; }
 
+    /// <summary>Two ids with the same bytes.</summary>
+    public sealed class DuplicateException(int id, int existing) : ArgumentException($"token {id} has the same bytes as token {existing}")
+    {
+        public int Id { get; } = id;
+        public int Existing { get; } = existing;
+    }
+
     /// <summary>Builds the table from each id's bytes (null for ids that have none).</summary>
     public ByteSequenceTable(IReadOnlyList<byte[]?> tokens)
     {
@@ -52,7 +59,7 @@ internal sealed class ByteSequenceTable
             if (token is null) continue;
             if (token.Length == 0) throw new ArgumentException($"token {id} is empty");
             int existing = Find(token);
-            if (existing >= 0) throw new ArgumentException($"token {id} has the same bytes as token {existing}");
+            if (existing >= 0) throw new DuplicateException(id, existing);
             token.CopyTo(_pool, offset);
             _offsets[id] = offset;
             offset += token.Length;
