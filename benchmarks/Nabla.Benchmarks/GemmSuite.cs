@@ -8,12 +8,13 @@ using static TorchSharp.torch;
 namespace Nabla.Benchmarks;
 
 /// <summary>
-/// <c>gemm [--threads N] [--rounds R] [--seconds S] [--best] [--only TEXT]</c>: fp32 SGEMM GFLOP/s, Nabla beside libtorch
+/// <c>gemm [--threads N] [--rounds R] [--seconds S] [--best] [--cpu-time] [--only TEXT]</c>: fp32 SGEMM GFLOP/s, Nabla beside libtorch
 /// (TorchSharp) on the same thread count, for square sizes and a small GPT's layer shapes; each shape is
 /// measured R times alternating Nabla and libtorch, and the table shows the medians. Also: the machine's
 /// fp32 FMA peak (measured here with an FMA-throughput loop on every thread), Nabla's share of it, and the
 /// bytes a warm Sgemm call allocates. <c>--best</c> reports the fastest sample instead of the median
-/// (for tuning on a machine shared with other jobs).
+/// (for tuning on a machine shared with other jobs); <c>--cpu-time</c> (with <c>--threads 1</c>) times the
+/// calling thread's CPU time instead of the wall clock, so time spent descheduled does not count.
 /// </summary>
 public static class GemmSuite
 {
@@ -44,13 +45,15 @@ public static class GemmSuite
         int rounds = Option(args, "--rounds", 3);
         double seconds = Option(args, "--seconds", 1.0);
         bool best = args.Contains("--best");
-        Func<Action, double, double> time = best ? BestSeconds : (action, s) => Measure.MedianSeconds(action, minSeconds: s);
+        bool cpuTime = args.Contains("--cpu-time");
+        if (cpuTime && threads != 1) throw new ArgumentException("gemm: --cpu-time measures the calling thread only; use it with --threads 1.");
+        Func<Action, double, double> time = cpuTime ? ThreadCpuSeconds : best ? BestSeconds : (action, s) => Measure.MedianSeconds(action, minSeconds: s);
         ParallelFor.MaxThreads = threads;
         torch.set_num_threads(threads);
 
         double peak = MeasurePeak(threads);
         Console.WriteLine($"fp32 SGEMM, {threads} threads (Nabla ParallelFor.MaxThreads, torch.set_num_threads), " +
-            $"kernel {Gemm.KernelName}, {(best ? "best sample" : "median")} of {rounds} rounds of ≥{seconds:0.0}s each");
+            $"kernel {Gemm.KernelName}, {(cpuTime ? "median thread-CPU-time" : best ? "best sample" : "median")} of {rounds} rounds of ≥{seconds:0.0}s each");
         Console.WriteLine($"measured fp32 FMA peak: {peak:0.0} GFLOP/s on {threads} threads " +
             $"({(Fma.IsSupported ? Vector512.IsHardwareAccelerated ? "AVX-512" : "AVX2" : "scalar")} FMA loop)");
         Console.WriteLine();
@@ -162,6 +165,37 @@ public static class GemmSuite
             best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
         return best;
+    }
+
+    /// <summary>Median CPU time of the calling thread per call: time the thread spent descheduled (other
+    /// jobs on a shared machine) does not count. Only meaningful single-threaded.</summary>
+    private static double ThreadCpuSeconds(Action action, double minSeconds)
+    {
+        for (int i = 0; i < 3; i++) action();
+        var samples = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (samples.Count < 7 || total.Elapsed.TotalSeconds < minSeconds)
+        {
+            double start = ThreadCpuNow();
+            action();
+            samples.Add(ThreadCpuNow() - start);
+        }
+        return Median(samples);
+    }
+
+    private struct TimeSpec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    private static double ThreadCpuNow()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        if (ClockGetTime(ClockThreadCpuTimeId, out TimeSpec t) != 0) throw new InvalidOperationException("gemm: clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed.");
+        return t.Seconds + t.Nanoseconds * 1e-9;
     }
 
     private static float[] Random(int count, int seed)

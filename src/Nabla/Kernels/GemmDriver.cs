@@ -28,8 +28,9 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
     /// <summary>Depth of a packed slice: an MR×KC sliver of Ã plus a KC×NR sliver of B̃ fit in L1 (32 KiB).</summary>
     private const int KC = 256;
 
-    /// <summary>Rows of a packed Ã block: MC×KC floats ≈ 120 KiB, well inside a 1 MiB L2.</summary>
-    private static int MC => 120 / TKernel.MR * TKernel.MR;
+    /// <summary>Rows of a packed Ã block: MC×KC floats = 144 KiB, well inside a 1 MiB L2 (Zen 4) and
+    /// below half of a 256 KiB one, next to the B̃ sliver and C's tile rows.</summary>
+    private static int MC => 144 / TKernel.MR * TKernel.MR;
 
     /// <summary>Columns of a packed B̃ panel: KC×NC floats = 4 MiB, shared in L3.</summary>
     private static int NC => 4096 / TKernel.NR * TKernel.NR;
