@@ -15,11 +15,12 @@ public class ThreadCountCollection
 public class GemmDeterminismTests
 {
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, true)]
-    public void RepeatedCallsAndThreadCountsGiveIdenticalBits(bool transA, bool transB)
+    [InlineData(301, 257, 530, false, false)]
+    [InlineData(301, 257, 530, true, true)]
+    [InlineData(1, 3001, 700, false, false)]
+    [InlineData(1, 3001, 700, false, true)]
+    public void RepeatedCallsAndThreadCountsGiveIdenticalBits(int m, int n, int k, bool transA, bool transB)
     {
-        int m = 301, n = 257, k = 530;
         float[] a = GemmOracle.Random(m * k, 31), b = GemmOracle.Random(k * n, 32);
         int saved = ParallelFor.MaxThreads;
         try
