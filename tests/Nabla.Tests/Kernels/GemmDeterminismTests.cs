@@ -37,6 +37,31 @@ public class GemmDeterminismTests
     }
 
     [Fact]
+    public void ConcurrentCallersGetTheSameBitsAsAloneCallers()
+    {
+        // Several threads multiply at once: one gets the workers, the others run inline; each thread has
+        // its own packing buffers. Every result must equal the one computed alone.
+        int m = 150, n = 170, k = 300;
+        float[][] a = [.. Enumerable.Range(0, 4).Select(i => GemmOracle.Random(m * k, 60 + i))];
+        float[] b = GemmOracle.Random(k * n, 70);
+        float[][] alone = [.. a.Select(ai => Multiply(false, true, m, n, k, ai, b, threads: 2))];
+        var together = new float[4][][];
+        var threads = Enumerable.Range(0, 4).Select(i => new Thread(() =>
+        {
+            together[i] = new float[20][];
+            for (int r = 0; r < 20; r++)
+            {
+                together[i][r] = new float[m * n];
+                Gemm.Sgemm(false, true, m, n, k, 1f, a[i], k, b, k, 0f, together[i][r], n);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        for (int i = 0; i < 4; i++)
+            for (int r = 0; r < 20; r++) Assert.Equal(alone[i], together[i][r]);
+    }
+
+    [Fact]
     public void WarmCallsAllocateNothing()
     {
         int m = 200, n = 150, k = 300;
