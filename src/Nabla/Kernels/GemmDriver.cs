@@ -11,7 +11,7 @@ namespace Nabla.Kernels;
 /// for jc in 0..n step NC           a panel of NC columns of op(B) and C
 ///   for pc in 0..k step KC         a KC-deep slice of the inner dimension
 ///     pack op(B)[pc.., jc..] → B̃   KC×NC, lives in L3, shared by all threads
-///     for ic in 0..m step MC       (split across threads)
+///     for ic in 0..m step MC       (row blocks: the units threads take)
 ///       pack op(A)[ic.., pc..] → Ã MC×KC, lives in L2, one per thread
 ///       for jr in 0..NC step NR    a KC×NR sliver of B̃ stays in L1 ...
 ///         for ir in 0..MC step MR  ... while MR×KC slivers of Ã stream past it
@@ -162,6 +162,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
                 MacroKernel(ic, mc, s0, Math.Min(Slivers, s0 + SliversPerGroup), packedA, edge);
             }
         }
+
         /// <summary>C[ic .. ic+mc, slivers s0..s1] (+)= Ã · B̃, tile by tile; edge tiles go through a scratch tile.</summary>
         private readonly void MacroKernel(int ic, int mc, int s0, int s1, float* packedA, float* edge)
         {
