@@ -10,6 +10,8 @@ namespace Nabla.Benchmarks;
 /// allocates (the output tensors' storage and headers), and the full step (adds the graph: nodes, closures,
 /// intermediate gradient headers). Beside it, the managed bytes TorchSharp allocates for the same step
 /// (its tensors live in native memory, so this counts only its .NET wrappers) and both step times.
+/// The step inside a <see cref="TensorScope"/> takes its activation buffers from the pool: what remains
+/// is the graph (nodes, closures, tensor headers, shape arrays).
 /// </summary>
 public static class AllocationSuite
 {
@@ -30,6 +32,12 @@ public static class AllocationSuite
         void Step()
         {
             foreach (Tensor p in parameters) p.ZeroGrad();
+            Forward().Backward();
+        }
+        void ScopedStep()
+        {
+            foreach (Tensor p in parameters) p.ZeroGrad();
+            using var scope = new TensorScope();
             Forward().Backward();
         }
         void ForwardOnly()
@@ -74,6 +82,7 @@ public static class AllocationSuite
         long kernels = Measure.AllocatedBytes(KernelsOnly, warmup: 5);
         long forward = Measure.AllocatedBytes(ForwardOnly, warmup: 5);
         long step = Measure.AllocatedBytes(Step, warmup: 5);
+        long scoped = Measure.AllocatedBytes(ScopedStep, warmup: 5);
         double nablaSeconds = Measure.MedianSeconds(Step, minSeconds: 0.5);
 
         // The same step in libtorch.
@@ -100,6 +109,7 @@ public static class AllocationSuite
         Console.WriteLine($"{"Nabla forward under NoGrad",-44} {forward,12:N0}");
         Console.WriteLine($"{"  of which [64x256] activation storage (3x)",-44} {3L * 4 * Batch * Hidden,12:N0}");
         Console.WriteLine($"{"Nabla forward + backward + zero grad",-44} {step,12:N0}");
+        Console.WriteLine($"{"Nabla step inside a TensorScope (pooled)",-44} {scoped,12:N0}");
         Console.WriteLine($"{"TorchSharp step (managed wrappers only)",-44} {torchStep,12:N0}");
         Console.WriteLine();
         Console.WriteLine($"{"step time",-44} {"Nabla",10} {"libtorch",10} {"ratio",7}");

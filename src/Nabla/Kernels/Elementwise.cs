@@ -27,10 +27,71 @@ public interface IUnaryOperator
 /// inlined into the loop. Outputs may alias inputs exactly (same start), never partially.
 /// Nothing here allocates.
 /// </summary>
-public static class Elementwise
+public static unsafe class Elementwise
 {
+    /// <summary>Below this many elements a loop runs on the calling thread: on larger spans two or more
+    /// threads pay for their hand-off (a few microseconds) several times over.</summary>
+    public const int ParallelThreshold = 1 << 15;
+
+    /// <summary>y[i] = op(x[i]); large spans are split across threads.</summary>
+    public static void Unary<TOp>(ReadOnlySpan<float> x, Span<float> y, TOp op) where TOp : struct, IUnaryOperator
+    {
+        if (x.Length < ParallelThreshold) { UnaryCore(x, y, op); return; }
+        CheckLengths(x.Length, x.Length, y.Length);
+        fixed (float* px = x, py = y) ParallelFor.Run(x.Length, ParallelThreshold / 2, new UnaryChunks<TOp>(px, py, op));
+    }
+
+    /// <summary>z[i] = op(x[i], y[i]); large spans are split across threads.</summary>
+    public static void Binary<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z, TOp op) where TOp : struct, IBinaryOperator
+    {
+        if (x.Length < ParallelThreshold) { BinaryCore(x, y, z, op); return; }
+        CheckLengths(x.Length, y.Length, z.Length);
+        fixed (float* px = x, py = y, pz = z) ParallelFor.Run(x.Length, ParallelThreshold / 2, new BinaryChunks<TOp>(px, py, pz, op, accumulate: false));
+    }
+
+    /// <summary>z[i] += op(x[i], y[i]); large spans are split across threads.</summary>
+    public static void BinaryAccumulate<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z, TOp op) where TOp : struct, IBinaryOperator
+    {
+        if (x.Length < ParallelThreshold) { BinaryAccumulateCore(x, y, z, op); return; }
+        CheckLengths(x.Length, y.Length, z.Length);
+        fixed (float* px = x, py = y, pz = z) ParallelFor.Run(x.Length, ParallelThreshold / 2, new BinaryChunks<TOp>(px, py, pz, op, accumulate: true));
+    }
+
+    /// <summary>A span function (such as TensorPrimitives.Exp) applied to x, split across threads when x is large.</summary>
+    public static void Map(ReadOnlySpan<float> x, Span<float> y, SpanFunction function)
+    {
+        if (x.Length < ParallelThreshold) { function(x, y); return; }
+        CheckLengths(x.Length, x.Length, y.Length);
+        fixed (float* px = x, py = y) ParallelFor.Run(x.Length, ParallelThreshold / 2, new MapChunks(px, py, function));
+    }
+
+    public delegate void SpanFunction(ReadOnlySpan<float> x, Span<float> y);
+
+    // The chunk bodies hold raw pointers: the spans are pinned by the caller for the whole parallel loop.
+    private readonly struct UnaryChunks<TOp>(float* x, float* y, TOp op) : IRangeAction where TOp : struct, IUnaryOperator
+    {
+        public void Invoke(int start, int end) => UnaryCore(new ReadOnlySpan<float>(x + start, end - start), new Span<float>(y + start, end - start), op);
+    }
+
+    private readonly struct BinaryChunks<TOp>(float* x, float* y, float* z, TOp op, bool accumulate) : IRangeAction where TOp : struct, IBinaryOperator
+    {
+        public void Invoke(int start, int end)
+        {
+            var xs = new ReadOnlySpan<float>(x + start, end - start);
+            var ys = new ReadOnlySpan<float>(y + start, end - start);
+            var zs = new Span<float>(z + start, end - start);
+            if (accumulate) BinaryAccumulateCore(xs, ys, zs, op);
+            else BinaryCore(xs, ys, zs, op);
+        }
+    }
+
+    private readonly struct MapChunks(float* x, float* y, SpanFunction function) : IRangeAction
+    {
+        public void Invoke(int start, int end) => function(new ReadOnlySpan<float>(x + start, end - start), new Span<float>(y + start, end - start));
+    }
+
     /// <summary>y[i] = op(x[i]).</summary>
-    public static void Unary<TOp>(ReadOnlySpan<float> x, Span<float> y, TOp op)
+    private static void UnaryCore<TOp>(ReadOnlySpan<float> x, Span<float> y, TOp op)
         where TOp : struct, IUnaryOperator
     {
         int n = CheckLengths(x.Length, x.Length, y.Length);
@@ -45,7 +106,7 @@ public static class Elementwise
     }
 
     /// <summary>z[i] = op(x[i], y[i]).</summary>
-    public static void Binary<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z, TOp op)
+    private static void BinaryCore<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z, TOp op)
         where TOp : struct, IBinaryOperator
     {
         int n = CheckLengths(x.Length, y.Length, z.Length);
@@ -106,7 +167,7 @@ public static class Elementwise
     }
 
     /// <summary>z[i] += op(x[i], y[i]): the form of backward rules, which add into gradients.</summary>
-    public static void BinaryAccumulate<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z, TOp op)
+    private static void BinaryAccumulateCore<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z, TOp op)
         where TOp : struct, IBinaryOperator
     {
         int n = CheckLengths(x.Length, y.Length, z.Length);

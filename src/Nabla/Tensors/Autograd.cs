@@ -85,11 +85,18 @@ public sealed partial class Tensor
 
     // ---- anomaly mode -------------------------------------------------------------------------
 
+    [ThreadStatic] private static bool detectAnomaly;
+
     /// <summary>
     /// When on, every operation checks its output, and every backward rule the gradients it produced,
     /// for NaN and infinity, and throws naming the first operation that made one. Costs a scan per op.
+    /// Per thread, like <see cref="NoGrad"/>: turn it on in the thread that runs the model.
     /// </summary>
-    public static bool DetectAnomaly { get; set; }
+    public static bool DetectAnomaly
+    {
+        get => detectAnomaly;
+        set => detectAnomaly = value;
+    }
 
     /// <summary><c>using (Tensor.AnomalyDetection()) { ... }</c> turns on <see cref="DetectAnomaly"/> for a scope.</summary>
     public static AnomalyScope AnomalyDetection()
@@ -160,6 +167,7 @@ public sealed partial class Tensor
     /// </summary>
     public void Backward(Tensor? gradient = null)
     {
+        EnsureAlive("Backward");
         if (!requiresGrad)
             throw new InvalidOperationException(
                 "Backward: this tensor does not require a gradient (no input of its graph has RequiresGrad = true, or it was computed under NoGrad)");

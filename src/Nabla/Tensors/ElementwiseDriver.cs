@@ -16,7 +16,7 @@ public sealed partial class Tensor
         a.RequireFloat(op);
         b.RequireFloat(op);
         int[] outShape = Shapes.Broadcast(a.shape, b.shape, op);
-        var y = new Tensor(new float[Shapes.Count(outShape)], outShape);
+        Tensor y = Output(outShape);
         BroadcastInto(a, b, y, kernel);
         return y;
     }
@@ -69,7 +69,7 @@ public sealed partial class Tensor
     internal static Tensor Map<TOp>(Tensor x, string op, TOp kernel) where TOp : struct, IUnaryOperator
     {
         x.RequireFloat(op);
-        var y = new Tensor(new float[x.Count], ShapeOf(x.shape));
+        Tensor y = Output(ShapeOf(x.shape));
         Elementwise.Unary(x.ContiguousValues(), y.Span, kernel);
         return y;
     }

@@ -16,6 +16,7 @@ public sealed partial class Tensor
 
     public override string ToString()
     {
+        if (released) return $"tensor(<released by its TensorScope>, shape=[{string.Join(", ", shape)}], dtype={DTypeName})";
         bool summarize = Count > SummarizeAbove;
         Func<int, string> format = MakeNumberFormat(summarize);
         int width = 0;

@@ -43,8 +43,13 @@ public sealed partial class Tensor
     }
 
     /// <summary>A view of the same storage with another layout (no autograd; see Ops/Views.cs).</summary>
-    internal Tensor WithLayout(int[] newShape, int[] newStrides, int newOffset) =>
-        new(data, intData, DType, newShape, newStrides, newOffset);
+    internal Tensor WithLayout(int[] newShape, int[] newStrides, int newOffset)
+    {
+        EnsureAlive("View");
+        var view = new Tensor(data, intData, DType, newShape, newStrides, newOffset);
+        view.InheritScope(this);
+        return view;
+    }
 
     /// <summary>Sizes of the dimensions, outermost first.</summary>
     public ReadOnlySpan<int> Shape => shape;
@@ -98,11 +103,13 @@ public sealed partial class Tensor
 
     internal void RequireFloat(string op)
     {
+        EnsureAlive(op);
         if (DType != DType.Float32) throw new ArgumentException($"{op}: expects a float32 tensor, got {DTypeName} {Shapes.Format(shape)}");
     }
 
     internal void RequireInt(string op)
     {
+        EnsureAlive(op);
         if (DType != DType.Int32) throw new ArgumentException($"{op}: expects an int32 tensor, got {DTypeName} {Shapes.Format(shape)}");
     }
 
@@ -136,6 +143,7 @@ public sealed partial class Tensor
     /// <summary>The single value of a one-element tensor, as a float (int32 values are converted).</summary>
     public float Item()
     {
+        EnsureAlive("Item");
         if (Count != 1) throw new InvalidOperationException($"Item: only a one-element tensor has an item; this one has shape {Shapes.Format(shape)}");
         return DType == DType.Float32 ? data[offset] : intData[offset];
     }
@@ -143,6 +151,7 @@ public sealed partial class Tensor
     /// <summary>The elements in row-major order, as a new array (int32 values are converted).</summary>
     public float[] ToArray()
     {
+        EnsureAlive("ToArray");
         if (DType == DType.Int32) return Array.ConvertAll(ToIntArray(), v => (float)v);
         var result = new float[Count];
         CopyTo<float>(data, result);

@@ -26,7 +26,7 @@ public sealed partial class Tensor
         }
         int[] outShape = ShapeOf(first.shape);
         outShape[d] = total;
-        Tensor y = first.DType == DType.Int32 ? ZerosInt(outShape) : Zeros(outShape);
+        Tensor y = first.DType == DType.Int32 ? ZerosInt(outShape) : Output(outShape);
         var starts = new int[tensors.Count];
         for (int i = 0, start = 0; i < tensors.Count; i++)
         {

@@ -14,7 +14,7 @@ public sealed partial class Tensor
         b.RequireFloat("Where");
         Tensor mask = condition.ToFloat32();
         int[] outShape = Shapes.Broadcast(Shapes.Broadcast(mask.shape, a.shape, "Where"), b.shape, "Where");
-        Tensor y = Zeros(outShape);
+        Tensor y = Output(outShape);
         Select(mask, a, b, y);
         return Record("Where", y, [a, b], dy =>
         {

@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using Nabla.Kernels;
 
 namespace Nabla.Tensors;
 
@@ -19,7 +19,7 @@ public sealed partial class Tensor
     public Tensor Sum(int[] dims, bool keepDim = false)
     {
         var plan = new Reduction(this, dims, "Sum");
-        Tensor y = Zeros(plan.KeptShape);
+        Tensor y = Output(plan.KeptShape, zeroed: true);
         plan.SumInto(y.Span);
         return Record("Sum", plan.Shaped(y, keepDim), [this], dy =>
         {
@@ -77,7 +77,7 @@ public sealed partial class Tensor
     {
         var plan = new Reduction(this, dims, op);
         if (plan.ReducedCount == 0) throw new ArgumentException($"{op}: cannot reduce over an empty dimension of {Shapes.Format(shape)}");
-        Tensor y = Zeros(plan.KeptShape);
+        Tensor y = Output(plan.KeptShape);
         int[] winners = plan.Extremum(largest, y.Span);
         return Record(op, plan.Shaped(y, keepDim), [this], dy =>
         {
@@ -165,6 +165,19 @@ public sealed partial class Tensor
             return offsets;
         }
 
+        /// <summary>True if every reduced dimension comes after every kept one (ignoring size-1 dims).</summary>
+        private bool TrailingBlock()
+        {
+            bool seenReduced = false;
+            for (int d = 0; d < x.Rank; d++)
+            {
+                if (x.shape[d] == 1) continue;
+                if (reduced[d]) seenReduced = true;
+                else if (seenReduced) return false;
+            }
+            return true;
+        }
+
         /// <summary>
         /// If x is contiguous and the reduced dims form one block, x is [outer, R, inner] and the sums are
         /// span additions; otherwise each group is summed through the offset tables.
@@ -179,19 +192,7 @@ public sealed partial class Tensor
             {
                 int inner = 1;
                 for (int d = last + 1; d < x.Rank; d++) inner *= x.shape[d];
-                int outer = KeptCount / inner;
-                ReadOnlySpan<float> values = x.Span;
-                for (int o = 0; o < outer; o++)
-                {
-                    ReadOnlySpan<float> group = values.Slice(o * ReducedCount * inner, ReducedCount * inner);
-                    if (inner == 1)
-                    {
-                        y[o] = TensorPrimitives.Sum(group);
-                        continue;
-                    }
-                    Span<float> row = y.Slice(o * inner, inner);
-                    for (int r = 0; r < ReducedCount; r++) TensorPrimitives.Add(row, group.Slice(r * inner, inner), row);
-                }
+                Reduce.Sum(x.Span, y, KeptCount / inner, ReducedCount, inner);
                 return;
             }
             int[] outerOffsets = Offsets(false, x.strides), innerOffsets = Offsets(true, x.strides);
@@ -212,6 +213,15 @@ public sealed partial class Tensor
         /// </summary>
         public int[] Extremum(bool largest, Span<float> y, bool positionInGroup = false)
         {
+            if (x.IsContiguous && TrailingBlock())
+            {
+                // [rows, cols] with the reduced dims last: one SIMD search per row.
+                var best = new int[KeptCount];
+                Reduce.ExtremumRows(x.Span, KeptCount, ReducedCount, largest, y, best);
+                if (!positionInGroup)
+                    for (int o = 0; o < best.Length; o++) best[o] += o * ReducedCount;
+                return best;
+            }
             int[] outerOffsets = Offsets(false, x.strides), innerOffsets = Offsets(true, x.strides);
             int[] contiguous = Shapes.ContiguousStrides(x.shape);
             int[] outerGrad = Offsets(false, contiguous), innerGrad = Offsets(true, contiguous);

@@ -95,13 +95,11 @@ public sealed partial class Tensor
         });
     }
 
-    private delegate void SpanFunction(ReadOnlySpan<float> x, Span<float> y);
-
-    private Tensor Unary(string op, SpanFunction function)
+    private Tensor Unary(string op, Elementwise.SpanFunction function)
     {
         RequireFloat(op);
-        var y = new Tensor(new float[Count], ShapeOf(shape));
-        function(ContiguousValues(), y.Span);
+        Tensor y = Output(ShapeOf(shape));
+        Elementwise.Map(ContiguousValues(), y.Span, function);
         return y;
     }
 

@@ -249,7 +249,7 @@ public sealed partial class Tensor
     public Tensor Contiguous()
     {
         if (IsContiguous) return this;
-        Tensor y = DType == DType.Int32 ? ZerosInt(shape) : new Tensor(new float[Count], ShapeOf(shape));
+        Tensor y = DType == DType.Int32 ? ZerosInt(shape) : Output(ShapeOf(shape));
         if (DType == DType.Int32) CopyTo<int>(intData, y.intData);
         else CopyTo<float>(data, y.data);
         return Record("Contiguous", y, [this], dy => AddToGrad(this, dy));
