@@ -9,6 +9,7 @@ public static class Program
     // One line per suite; each suite lives in its own file.
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Suites = new()
     {
+        ["ops"] = ("fused softmax, cross-entropy, layer norm, GELU, elementwise beside libtorch at small-GPT sizes", FusedOpsSuite.Run),
     };
 
     public static int Main(string[] args)
