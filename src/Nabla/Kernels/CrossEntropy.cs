@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Nabla.Kernels;
 
@@ -62,6 +63,7 @@ public static unsafe class CrossEntropy
     // ---- one row ----
 
     /// <summary>probs = softmax(x); returns (m + log Σ exp(x − m)) − x[target].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float ForwardRow<T>(ref readonly float x, ref float probs, int n, int target) where T : struct, ILanes<T>
     {
         float max = RowMath.Max<T>(in x, n);
@@ -82,6 +84,8 @@ public static unsafe class CrossEntropy
             else Run<Lanes1>(start, end);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
         private void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
@@ -101,6 +105,8 @@ public static unsafe class CrossEntropy
             else if (RowMath.Use256) Run<Lanes256>(start, end);
             else Run<Lanes1>(start, end);
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
         private void Run<T>(int start, int end) where T : struct, ILanes<T>
         {

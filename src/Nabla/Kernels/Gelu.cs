@@ -72,36 +72,40 @@ public static unsafe class Gelu
 
     // ---- a range of elements ----
 
-    internal static void ForwardRange<T>(float* x, float* y, int start, int end, bool tanh) where T : struct, ILanes<T>
+    // One loop per method: each inlines a whole exp polynomial, and the JIT's inlining budget is per method.
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void TanhForwardRange<T>(float* x, float* y, int start, int end) where T : struct, ILanes<T>
     {
         int i = start;
-        if (tanh)
-        {
-            for (; i <= end - T.Count; i += T.Count) T.Store(TanhForm(T.Load(in x[0], i)), ref y[0], i);
-            for (; i < end; i++) y[i] = TanhForm(new Lanes1(x[i])).Value;
-        }
-        else
-        {
-            for (; i <= end - T.Count; i += T.Count) T.Store(ErfForm(T.Load(in x[0], i)), ref y[0], i);
-            for (; i < end; i++) y[i] = ErfForm(new Lanes1(x[i])).Value;
-        }
+        for (; i <= end - T.Count; i += T.Count) T.Store(TanhForm(T.Load(in x[0], i)), ref y[0], i);
+        for (; i < end; i++) y[i] = TanhForm(new Lanes1(x[i])).Value;
     }
 
-    internal static void BackwardRange<T>(float* x, float* dy, float* dx, int start, int end, bool tanh) where T : struct, ILanes<T>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ErfForwardRange<T>(float* x, float* y, int start, int end) where T : struct, ILanes<T>
     {
         int i = start;
-        if (tanh)
-        {
-            for (; i <= end - T.Count; i += T.Count)
-                T.Store(T.MultiplyAdd(T.Load(in dy[0], i), TanhFormDerivative(T.Load(in x[0], i)), T.Load(in dx[0], i)), ref dx[0], i);
-            for (; i < end; i++) dx[i] += dy[i] * TanhFormDerivative(new Lanes1(x[i])).Value;
-        }
-        else
-        {
-            for (; i <= end - T.Count; i += T.Count)
-                T.Store(T.MultiplyAdd(T.Load(in dy[0], i), ErfFormDerivative(T.Load(in x[0], i)), T.Load(in dx[0], i)), ref dx[0], i);
-            for (; i < end; i++) dx[i] += dy[i] * ErfFormDerivative(new Lanes1(x[i])).Value;
-        }
+        for (; i <= end - T.Count; i += T.Count) T.Store(ErfForm(T.Load(in x[0], i)), ref y[0], i);
+        for (; i < end; i++) y[i] = ErfForm(new Lanes1(x[i])).Value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void TanhBackwardRange<T>(float* x, float* dy, float* dx, int start, int end) where T : struct, ILanes<T>
+    {
+        int i = start;
+        for (; i <= end - T.Count; i += T.Count)
+            T.Store(T.MultiplyAdd(T.Load(in dy[0], i), TanhFormDerivative(T.Load(in x[0], i)), T.Load(in dx[0], i)), ref dx[0], i);
+        for (; i < end; i++) dx[i] += dy[i] * TanhFormDerivative(new Lanes1(x[i])).Value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ErfBackwardRange<T>(float* x, float* dy, float* dx, int start, int end) where T : struct, ILanes<T>
+    {
+        int i = start;
+        for (; i <= end - T.Count; i += T.Count)
+            T.Store(T.MultiplyAdd(T.Load(in dy[0], i), ErfFormDerivative(T.Load(in x[0], i)), T.Load(in dx[0], i)), ref dx[0], i);
+        for (; i < end; i++) dx[i] += dy[i] * ErfFormDerivative(new Lanes1(x[i])).Value;
     }
 
     /// <summary>Forward: y = gelu(x). Backward: dx += dy · gelu′(x) (dy is null in forward).</summary>
@@ -114,10 +118,20 @@ public static unsafe class Gelu
             else Run<Lanes1>(start, end);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
         private void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
-            if (backward) BackwardRange<T>(x, dy, output, start, end, tanh);
-            else ForwardRange<T>(x, output, start, end, tanh);
+            if (backward)
+            {
+                if (tanh) TanhBackwardRange<T>(x, dy, output, start, end);
+                else ErfBackwardRange<T>(x, dy, output, start, end);
+            }
+            else
+            {
+                if (tanh) TanhForwardRange<T>(x, output, start, end);
+                else ErfForwardRange<T>(x, output, start, end);
+            }
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Nabla.Kernels;
 
 /// <summary>
@@ -59,6 +61,8 @@ public static unsafe class LayerNorm
 
     // ---- one row ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     internal static void ForwardRow<T>(ref readonly float x, ref readonly float weight, ref readonly float bias, ref float y,
         int n, float eps, out float mean, out float rstd) where T : struct, ILanes<T>
     {
@@ -97,6 +101,7 @@ public static unsafe class LayerNorm
     /// With x̂ = (x − mean)·rstd and g = dy ⊙ weight (the gradient reaching x̂), differentiating through
     /// mean and rstd gives dx = rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂)).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void InputGradientRow<T>(ref readonly float dy, ref readonly float x, ref readonly float weight,
         float mean, float rstd, ref float dx, int n) where T : struct, ILanes<T>
     {
@@ -139,6 +144,7 @@ public static unsafe class LayerNorm
     }
 
     /// <summary>dweight[c] += Σ_r dy[r,c] · x̂[r,c] and dbias[c] += Σ_r dy[r,c], for columns [c0, c1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ParameterGradientColumns<T>(float* dy, float* x, float* mean, float* rstd, float* dweight, float* dbias,
         int rows, int cols, int c0, int c1) where T : struct, ILanes<T>
     {
@@ -182,6 +188,8 @@ public static unsafe class LayerNorm
             else Run<Lanes1>(start, end);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
         private void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
@@ -198,6 +206,8 @@ public static unsafe class LayerNorm
             else if (RowMath.Use256) Run<Lanes256>(start, end);
             else Run<Lanes1>(start, end);
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
         private void Run<T>(int start, int end) where T : struct, ILanes<T>
         {

@@ -8,6 +8,9 @@ namespace Nabla.Kernels;
 /// time, then the last <c>n mod Count</c> floats one at a time with the same formula (<see cref="Lanes1"/>).
 /// Rows of a small GPT (128 to 3072 floats) stay in L1 cache, so a kernel may pass over its row several
 /// times; what costs is the arithmetic, which is why the exponentials are fused into the passes.
+/// Each helper is its own fully optimized method (one call per row is nothing) rather than inlined: the
+/// JIT's inlining budget runs out on a kernel that inlines several loops of inlined exp polynomials, and
+/// what is left over then runs as unoptimized code, measured here 20× slower.
 /// </summary>
 internal static class RowMath
 {
@@ -47,7 +50,7 @@ internal static class RowMath
 
     /// <summary>max over the row. A NaN may be dropped here (maxps keeps one operand); the sum of
     /// exponentials that every caller computes next carries it into the output.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Max<T>(ref readonly float x, int n) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -68,7 +71,7 @@ internal static class RowMath
     }
 
     /// <summary>Σ x over the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Sum<T>(ref readonly float x, int n) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -84,7 +87,7 @@ internal static class RowMath
     }
 
     /// <summary>Σ (x − shift) over the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ShiftedSum<T>(ref readonly float x, int n, float shift) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -100,7 +103,7 @@ internal static class RowMath
     }
 
     /// <summary>Σ x·y over the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot<T>(ref readonly float x, ref readonly float y, int n) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -116,7 +119,7 @@ internal static class RowMath
     }
 
     /// <summary>e = exp(x − shift), stored into <paramref name="e"/>; returns Σ e.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpShiftedStore<T>(ref readonly float x, ref float e, int n, float shift) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -142,7 +145,7 @@ internal static class RowMath
     }
 
     /// <summary>Σ exp(x − shift) over the row, nothing stored.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ExpShiftedSum<T>(ref readonly float x, int n, float shift) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -158,7 +161,7 @@ internal static class RowMath
     }
 
     /// <summary>y = x · scale + shift over the row (y may be x).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleShift<T>(ref readonly float x, ref float y, int n, float scale, float shift) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -169,7 +172,7 @@ internal static class RowMath
     }
 
     /// <summary>y += x · scale over the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScaled<T>(ref readonly float x, ref float y, int n, float scale) where T : struct, ILanes<T>
     {
         int i = 0;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Nabla.Kernels;
 
 /// <summary>
@@ -44,6 +46,7 @@ public static unsafe class Softmax
     // ---- one row ----
 
     /// <summary>softmax: y = exp(x − max) / Σ; log-softmax: y = x − (max + log Σ exp(x − max)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardRow<T>(ref readonly float x, ref float y, int n, bool log) where T : struct, ILanes<T>
     {
         float max = RowMath.Max<T>(in x, n);
@@ -59,38 +62,35 @@ public static unsafe class Softmax
         }
     }
 
-    /// <summary>
-    /// The Jacobian of softmax is diag(y) − y yᵀ, so dx = y ⊙ (dy − ⟨dy, y⟩).
-    /// For log-softmax it is I − 1 exp(y)ᵀ, so dx = dy − exp(y) · Σ dy.
-    /// </summary>
-    internal static void BackwardRow<T>(ref readonly float y, ref readonly float dy, ref float dx, int n, bool log)
-        where T : struct, ILanes<T>
+    /// <summary>The Jacobian of softmax is diag(y) − y yᵀ, so dx = y ⊙ (dy − ⟨dy, y⟩).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void BackwardRow<T>(ref readonly float y, ref readonly float dy, ref float dx, int n) where T : struct, ILanes<T>
     {
+        float dot = RowMath.Dot<T>(in y, in dy, n);
+        T d = T.Broadcast(dot);
         int i = 0;
-        if (log)
+        for (; i <= n - T.Count; i += T.Count)
+            T.Store(T.MultiplyAdd(T.Load(in y, i), T.Load(in dy, i) - d, T.Load(in dx, i)), ref dx, i);
+        for (; i < n; i++)
+            RowMath.AtRef(ref dx, i) += RowMath.At(in y, i) * (RowMath.At(in dy, i) - dot);
+    }
+
+    /// <summary>The Jacobian of log-softmax is I − 1 exp(y)ᵀ, so dx = dy − exp(y) · Σ dy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void LogBackwardRow<T>(ref readonly float y, ref readonly float dy, ref float dx, int n) where T : struct, ILanes<T>
+    {
+        float sum = RowMath.Sum<T>(in dy, n);
+        T s = T.Broadcast(sum);
+        int i = 0;
+        for (; i <= n - T.Count; i += T.Count)
         {
-            float sum = RowMath.Sum<T>(in dy, n);
-            T s = T.Broadcast(sum);
-            for (; i <= n - T.Count; i += T.Count)
-            {
-                T grad = T.Load(in dy, i) - FastMath.Exp(T.Load(in y, i)) * s;
-                T.Store(T.Load(in dx, i) + grad, ref dx, i);
-            }
-            for (; i < n; i++)
-            {
-                Lanes1 grad = Lanes1.Load(in dy, i) - FastMath.Exp(Lanes1.Load(in y, i)) * Lanes1.Broadcast(sum);
-                Lanes1.Store(Lanes1.Load(in dx, i) + grad, ref dx, i);
-            }
+            T grad = T.Load(in dy, i) - FastMath.Exp(T.Load(in y, i)) * s;
+            T.Store(T.Load(in dx, i) + grad, ref dx, i);
         }
-        else
+        for (; i < n; i++)
         {
-            float dot = RowMath.Dot<T>(in y, in dy, n);
-            T d = T.Broadcast(dot);
-            for (; i <= n - T.Count; i += T.Count)
-                T.Store(T.MultiplyAdd(T.Load(in y, i), T.Load(in dy, i) - d, T.Load(in dx, i)), ref dx, i);
-            for (; i < n; i++)
-                Lanes1.Store(Lanes1.MultiplyAdd(Lanes1.Load(in y, i), Lanes1.Load(in dy, i) - Lanes1.Broadcast(dot),
-                    Lanes1.Load(in dx, i)), ref dx, i);
+            Lanes1 grad = Lanes1.Load(in dy, i) - FastMath.Exp(Lanes1.Load(in y, i)) * Lanes1.Broadcast(sum);
+            Lanes1.Store(Lanes1.Load(in dx, i) + grad, ref dx, i);
         }
     }
 
@@ -104,6 +104,8 @@ public static unsafe class Softmax
             else if (RowMath.Use256) Run<Lanes256>(start, end);
             else Run<Lanes1>(start, end);
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
         private void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
@@ -121,10 +123,15 @@ public static unsafe class Softmax
             else Run<Lanes1>(start, end);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
         private void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
-                BackwardRow<T>(in y[r * cols], in dy[r * cols], ref dx[r * cols], cols, log);
+            {
+                if (log) LogBackwardRow<T>(in y[r * cols], in dy[r * cols], ref dx[r * cols], cols);
+                else BackwardRow<T>(in y[r * cols], in dy[r * cols], ref dx[r * cols], cols);
+            }
         }
     }
 

@@ -102,9 +102,18 @@ public class GeluTests
                     float[] y1 = new float[x.Length], y256 = new float[x.Length], y512 = new float[x.Length];
                     fixed (float* p1 = y1, p256 = y256, p512 = y512)
                     {
-                        Gelu.ForwardRange<Lanes1>(px, p1, 0, x.Length, tanh);
-                        Gelu.ForwardRange<Lanes256>(px, p256, 0, x.Length, tanh);
-                        Gelu.ForwardRange<Lanes512>(px, p512, 0, x.Length, tanh);
+                        if (tanh)
+                        {
+                            Gelu.TanhForwardRange<Lanes1>(px, p1, 0, x.Length);
+                            Gelu.TanhForwardRange<Lanes256>(px, p256, 0, x.Length);
+                            Gelu.TanhForwardRange<Lanes512>(px, p512, 0, x.Length);
+                        }
+                        else
+                        {
+                            Gelu.ErfForwardRange<Lanes1>(px, p1, 0, x.Length);
+                            Gelu.ErfForwardRange<Lanes256>(px, p256, 0, x.Length);
+                            Gelu.ErfForwardRange<Lanes512>(px, p512, 0, x.Length);
+                        }
                     }
                     Close(y1, y256, 0f, 1e-6f, "256 vs scalar");
                     Close(y1, y512, 0f, 1e-6f, "512 vs scalar");

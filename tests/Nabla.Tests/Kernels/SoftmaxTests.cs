@@ -98,11 +98,11 @@ public class SoftmaxTests
     private static IEnumerable<(string, Action<float[], float[]>, Action<float[], float[], float[]>)> Widths()
     {
         yield return ("Lanes512", (x, y) => Softmax.ForwardRow<Lanes512>(in x[0], ref y[0], x.Length, false),
-            (y, dy, dx) => Softmax.BackwardRow<Lanes512>(in y[0], in dy[0], ref dx[0], y.Length, false));
+            (y, dy, dx) => Softmax.BackwardRow<Lanes512>(in y[0], in dy[0], ref dx[0], y.Length));
         yield return ("Lanes256", (x, y) => Softmax.ForwardRow<Lanes256>(in x[0], ref y[0], x.Length, false),
-            (y, dy, dx) => Softmax.BackwardRow<Lanes256>(in y[0], in dy[0], ref dx[0], y.Length, false));
+            (y, dy, dx) => Softmax.BackwardRow<Lanes256>(in y[0], in dy[0], ref dx[0], y.Length));
         yield return ("Lanes1", (x, y) => Softmax.ForwardRow<Lanes1>(in x[0], ref y[0], x.Length, false),
-            (y, dy, dx) => Softmax.BackwardRow<Lanes1>(in y[0], in dy[0], ref dx[0], y.Length, false));
+            (y, dy, dx) => Softmax.BackwardRow<Lanes1>(in y[0], in dy[0], ref dx[0], y.Length));
     }
 
     [Fact]
