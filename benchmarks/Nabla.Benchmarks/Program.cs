@@ -10,6 +10,7 @@ public static class Program
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Suites = new()
     {
         ["tokenizer"] = ("Encode MB/s: gpt2, cl100k, o200k beside ML.Tokenizers and SharpToken", TokenizerEncodeSuite.Run),
+        ["bpe-train"] = ("BPE training time: vocab 4096 on tinyshakespeare; incremental vs textbook", BpeTrainSuite.Run),
     };
 
     public static int Main(string[] args)
