@@ -8,32 +8,190 @@ public interface IRangeAction
 }
 
 /// <summary>
-/// The one parallel-for of the kernels. Work below <c>minPerTask</c> items per thread runs inline on
-/// the caller's thread: fanning out small work costs more than it saves.
-/// Reference implementation: the tuned version (no per-call allocation, dedicated workers) replaces
-/// this body and keeps the signature.
+/// The one parallel-for of the kernels. <c>Run(count, minPerTask, action)</c> splits [0, count) into
+/// at most <see cref="MaxThreads"/> contiguous ranges of at least <c>minPerTask</c> items; the caller
+/// runs the first range itself and persistent worker threads run the others.
 /// </summary>
+/// <remarks>
+/// Why not <c>Parallel.For</c>: it allocates a closure, a task and its bookkeeping on every call, and a
+/// training step makes thousands of small kernel calls. Here the workers are started once and park on
+/// an event that spins briefly before it blocks, so back-to-back kernels hand work over in a few
+/// microseconds and an idle process costs nothing. The action travels through a per-type holder
+/// (<see cref="Job{TAction}"/>) that is created once per action type, so a call allocates nothing.
+///
+/// Small work never fans out: below <c>2 · minPerTask</c> items the body runs inline. Nested calls (a
+/// body that itself calls <c>Run</c>) and concurrent calls from other threads while the workers are busy
+/// also run inline — with the same split, one range after another — so results never depend on who
+/// got the workers. The split depends only on <c>count</c>, <c>minPerTask</c> and <see cref="MaxThreads"/>:
+/// the same thread count gives the same ranges, run after run.
+/// </remarks>
 public static class ParallelFor
 {
-    /// <summary>How many threads kernels may use (default: all cores).</summary>
-    public static int MaxThreads { get; set; } = Environment.ProcessorCount;
+    private static int maxThreads = Environment.ProcessorCount;
+
+    /// <summary>How many threads kernels may use (default: all cores). Settable at any time between calls.</summary>
+    public static int MaxThreads
+    {
+        get => Volatile.Read(ref maxThreads);
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "ParallelFor.MaxThreads must be at least 1.");
+            Volatile.Write(ref maxThreads, value);
+        }
+    }
+
+    /// <summary>How many ranges <see cref="Run{TAction}"/> splits <paramref name="count"/> items into.</summary>
+    public static int TaskCount(int count, int minPerTask) =>
+        (int)Math.Clamp(count / Math.Max(1, (long)minPerTask), 1, MaxThreads);
+
+    /// <summary>Start of range <paramref name="task"/> when [0, count) is split into <paramref name="tasks"/> ranges.</summary>
+    public static int RangeStart(int count, int tasks, int task) => (int)((long)count * task / tasks);
 
     /// <summary>Runs <paramref name="action"/> over [0, count) split into contiguous ranges, one per
     /// thread, each at least <paramref name="minPerTask"/> long. The body must only write through
-    /// memory it was given (it runs as copies on several threads).</summary>
+    /// memory it was given (it runs as copies on several threads). An exception thrown by any range is
+    /// rethrown on the caller after all ranges finished.</summary>
     public static void Run<TAction>(int count, int minPerTask, TAction action) where TAction : struct, IRangeAction
     {
-        int tasks = Math.Min(MaxThreads, count / Math.Max(1, minPerTask));
-        if (tasks <= 1)
+        if (count <= 0) return;
+        int tasks = TaskCount(count, minPerTask);
+        if (tasks == 1)
         {
             action.Invoke(0, count);
             return;
         }
-        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = tasks }, t =>
+        if (!WorkerPool.TryAcquire(tasks - 1))
         {
-            int start = (int)((long)count * t / tasks);
-            int end = (int)((long)count * (t + 1) / tasks);
-            action.Invoke(start, end);
-        });
+            // Workers busy (a nested or concurrent call): same split, one range after another.
+            for (int t = 0; t < tasks; t++) action.Invoke(RangeStart(count, tasks, t), RangeStart(count, tasks, t + 1));
+            return;
+        }
+        Job<TAction> job = Job<TAction>.Instance;
+        job.Action = action;
+        job.Count = count;
+        job.Tasks = tasks;
+        WorkerPool.RunAndRelease(job);
+    }
+
+    /// <summary>The work handed to the pool: one range per task index.</summary>
+    internal abstract class Job
+    {
+        public int Count;
+        public int Tasks;
+        public abstract void Execute(int task);
+
+        /// <summary>Drops the action (it may hold references) before the pool is released.</summary>
+        public abstract void Clear();
+    }
+
+    /// <summary>Carries a struct action to the workers without boxing. Only one job runs on the pool at a
+    /// time (the pool is acquired first), so one instance per action type suffices.</summary>
+    private sealed class Job<TAction> : Job where TAction : struct, IRangeAction
+    {
+        public static readonly Job<TAction> Instance = new();
+        public TAction Action;
+
+        public override void Execute(int task) =>
+            Action.Invoke(RangeStart(Count, Tasks, task), RangeStart(Count, Tasks, task + 1));
+
+        public override void Clear() => Action = default;
+    }
+}
+
+/// <summary>
+/// Persistent worker threads for <see cref="ParallelFor"/>. One job at a time: the caller acquires the
+/// pool, hands range i to worker i − 1, runs range 0 itself, and waits for the count of pending ranges
+/// to reach zero. Workers are created when first needed and live for the process (background threads).
+/// </summary>
+internal static class WorkerPool
+{
+    private sealed class Worker
+    {
+        // Spins briefly, then blocks: cheap hand-over between back-to-back kernels, no idle burn.
+        public readonly ManualResetEventSlim Wake = new(false);
+        public ParallelFor.Job? Job;
+        public int Task;
+    }
+
+    private static readonly object GrowLock = new();
+    private static readonly ManualResetEventSlim AllDone = new(false);
+    private static Worker[] workers = [];
+    private static int busy;
+    private static int pending;
+    private static Exception? firstError;
+
+    /// <summary>Claims the pool for one job needing <paramref name="helpers"/> workers; false when another
+    /// job holds it (a nested or concurrent call).</summary>
+    public static bool TryAcquire(int helpers)
+    {
+        if (Interlocked.CompareExchange(ref busy, 1, 0) != 0) return false;
+        if (workers.Length < helpers) Grow(helpers);
+        return true;
+    }
+
+    /// <summary>Runs <paramref name="job"/>'s ranges (0 here, the others on workers), waits for all of them,
+    /// releases the pool, and rethrows the first exception any range threw.</summary>
+    public static void RunAndRelease(ParallelFor.Job job)
+    {
+        int helpers = job.Tasks - 1;
+        Volatile.Write(ref pending, helpers);
+        Worker[] crew = workers;
+        for (int i = 0; i < helpers; i++)
+        {
+            crew[i].Job = job;
+            crew[i].Task = i + 1;
+            crew[i].Wake.Set();
+        }
+        try
+        {
+            job.Execute(0);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref firstError, e, null);
+        }
+        AllDone.Wait();
+        AllDone.Reset();
+        job.Clear();
+        Exception? error = firstError;
+        firstError = null;
+        Volatile.Write(ref busy, 0);
+        if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+    }
+
+    private static void Grow(int helpers)
+    {
+        lock (GrowLock)
+        {
+            var grown = new Worker[helpers];
+            Array.Copy(workers, grown, workers.Length);
+            for (int i = workers.Length; i < helpers; i++)
+            {
+                var worker = new Worker();
+                grown[i] = worker;
+                new Thread(() => Loop(worker)) { IsBackground = true, Name = $"Nabla.ParallelFor {i + 1}" }.Start();
+            }
+            workers = grown;
+        }
+    }
+
+    private static void Loop(Worker worker)
+    {
+        while (true)
+        {
+            worker.Wake.Wait();
+            worker.Wake.Reset();
+            ParallelFor.Job job = worker.Job!;
+            worker.Job = null;
+            try
+            {
+                job.Execute(worker.Task);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref firstError, e, null);
+            }
+            if (Interlocked.Decrement(ref pending) == 0) AllDone.Set();
+        }
     }
 }

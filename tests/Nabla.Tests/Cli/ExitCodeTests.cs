@@ -35,4 +35,18 @@ public class ExitCodeTests
         Assert.Contains($"cores:    {Environment.ProcessorCount}", result.Stdout);
         Assert.Contains("Vector256", result.Stdout);
     }
+
+    [Fact]
+    public void BenchOutsideACheckoutIsARuntimeFailureOnOneLine()
+    {
+        string empty = Directory.CreateTempSubdirectory().FullName;
+        try
+        {
+            var result = CliHarness.Run("bench", "gemm", "--repo", empty);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains(empty, result.Stderr);
+            Assert.Single(result.Stderr.TrimEnd().Split('\n'));
+        }
+        finally { Directory.Delete(empty); }
+    }
 }

@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Nabla.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nabla.Benchmarks;
+
+/// <summary>
+/// <c>gemm [--threads N] [--rounds R] [--seconds S] [--best] [--cpu-time] [--only TEXT]</c>: fp32 SGEMM GFLOP/s, Nabla beside libtorch
+/// (TorchSharp) on the same thread count, for square sizes, a small GPT's layer shapes and its batched
+/// attention products; each shape is
+/// measured R times alternating Nabla and libtorch, and the table shows the medians. Also: the machine's
+/// fp32 FMA peak (measured here with an FMA-throughput loop on every thread), Nabla's share of it, and the
+/// bytes a warm Sgemm call allocates. <c>--best</c> reports the fastest sample instead of the median
+/// (for tuning on a machine shared with other jobs); <c>--cpu-time</c> (with <c>--threads 1</c>) times the
+/// calling thread's CPU time instead of the wall clock, so time spent descheduled does not count.
+/// </summary>
+public static class GemmSuite
+{
+    private sealed record Shape(string Name, bool TransA, bool TransB, int M, int N, int K, int Batch = 1);
+
+    private static readonly Shape[] Shapes =
+    [
+        new("square 256", false, false, 256, 256, 256),
+        new("square 512", false, false, 512, 512, 512),
+        new("square 1024", false, false, 1024, 1024, 1024),
+        new("square 2048", false, false, 2048, 2048, 2048),
+        new("square 1024 Aᵀ·B", true, false, 1024, 1024, 1024),
+        new("square 1024 A·Bᵀ", false, true, 1024, 1024, 1024),
+        new("square 1024 Aᵀ·Bᵀ", true, true, 1024, 1024, 1024),
+        // A small GPT (B·T = 768 tokens, C = 128, MLP 4C = 512), Linear weights stored [out, in]: y = x·Wᵀ.
+        new("fc x·Wᵀ [768x128]·[512x128]ᵀ", false, true, 768, 512, 128),
+        new("proj h·Wᵀ [768x512]·[128x512]ᵀ", false, true, 768, 128, 512),
+        new("fc dX = dY·W [768x512]·[512x128]", false, false, 768, 128, 512),
+        new("fc dW = dYᵀ·x [768x512]ᵀ·[768x128]", true, false, 512, 128, 768),
+        new("proj dH = dY·W [768x128]·[128x512]", false, false, 768, 512, 128),
+        new("proj dW = dYᵀ·h [768x128]ᵀ·[768x512]", true, false, 128, 512, 768),
+        new("[768x128]·[128x512]", false, false, 768, 512, 128),
+        // Attention, 6 sequences × 4 heads of T = 128, head size 32 (SgemmBatched against a 3-D torch.matmul).
+        new("attn Q·Kᵀ 24×[128x32]·[128x32]ᵀ", false, true, 128, 128, 32, Batch: 24),
+        new("attn P·V 24×[128x128]·[128x32]", false, false, 128, 32, 128, Batch: 24),
+    ];
+
+    public static int Run(string[] args)
+    {
+        int threads = Option(args, "--threads", Environment.ProcessorCount);
+        int rounds = Option(args, "--rounds", 3);
+        double seconds = Option(args, "--seconds", 1.0);
+        bool best = args.Contains("--best");
+        bool cpuTime = args.Contains("--cpu-time");
+        if (cpuTime && threads != 1) throw new ArgumentException("gemm: --cpu-time measures the calling thread only; use it with --threads 1.");
+        Func<Action, double, double> time = cpuTime ? ThreadCpuSeconds : best ? BestSeconds : (action, s) => Measure.MedianSeconds(action, minSeconds: s);
+        ParallelFor.MaxThreads = threads;
+        torch.set_num_threads(threads);
+
+        double peak = MeasurePeak(threads);
+        Console.WriteLine($"fp32 SGEMM, {threads} threads (Nabla ParallelFor.MaxThreads, torch.set_num_threads), " +
+            $"kernel {Gemm.KernelName}, {(cpuTime ? "median thread-CPU-time" : best ? "best sample" : "median")} of {rounds} rounds of ≥{seconds:0.0}s each");
+        Console.WriteLine($"measured fp32 FMA peak: {peak:0.0} GFLOP/s on {threads} threads " +
+            $"({(Fma.IsSupported ? Vector512.IsHardwareAccelerated ? "AVX-512" : "AVX2" : "scalar")} FMA loop)");
+        Console.WriteLine();
+        Console.WriteLine($"{"shape",-40} {"Nabla GF/s",10} {"torch GF/s",10} {"ratio",6} {"% peak",7} {"alloc B",8}");
+        int onlyAt = Array.IndexOf(args, "--only");
+        string only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : "";
+        foreach (Shape shape in Shapes.Where(s => s.Name.Contains(only, StringComparison.Ordinal)))
+        {
+            var nabla = new List<double>();
+            var peer = new List<double>();
+            long allocated;
+            (int batch, int m, int n, int k) = (shape.Batch, shape.M, shape.N, shape.K);
+            double flops = 2.0 * batch * m * n * k;
+            int lda = shape.TransA ? m : k, ldb = shape.TransB ? k : n;
+            float[] a = Random(batch * m * k, 1), b = Random(batch * k * n, 2), c = new float[batch * m * n];
+            using (var scope = torch.NewDisposeScope())
+            {
+                Tensor ta = torch.tensor(a, shape.TransA ? [batch, k, m] : [batch, m, k]);
+                Tensor tb = torch.tensor(b, shape.TransB ? [batch, n, k] : [batch, k, n]);
+                Tensor opA = shape.TransA ? ta.transpose(1, 2) : ta, opB = shape.TransB ? tb.transpose(1, 2) : tb;
+                if (batch == 1)
+                {
+                    opA = opA.squeeze(0);
+                    opB = opB.squeeze(0);
+                }
+                void Ours()
+                {
+                    if (batch == 1) Gemm.Sgemm(shape.TransA, shape.TransB, m, n, k, 1f, a, lda, b, ldb, 0f, c, n);
+                    else Gemm.SgemmBatched(batch, shape.TransA, shape.TransB, m, n, k, 1f, a, lda, (long)m * k, b, ldb, (long)k * n, 0f, c, n, (long)m * n);
+                }
+                void Theirs()
+                {
+                    using Tensor result = torch.matmul(opA, opB);
+                }
+                allocated = Measure.AllocatedBytes(Ours);
+                for (int r = 0; r < rounds; r++)
+                {
+                    nabla.Add(flops / time(Ours, seconds) / 1e9);
+                    peer.Add(flops / time(Theirs, seconds) / 1e9);
+                }
+            }
+            double ours = best ? nabla.Max() : Median(nabla), theirs = best ? peer.Max() : Median(peer);
+            Console.WriteLine($"{shape.Name,-40} {ours,10:0.0} {theirs,10:0.0} {ours / theirs,6:0.00} {100 * ours / peak,6:0}% {allocated,8}");
+        }
+        return 0;
+    }
+
+    /// <summary>fp32 peak: every thread runs 12 independent FMA chains on registers (enough to cover the
+    /// FMA latency on two pipes); best of several runs.</summary>
+    private static double MeasurePeak(int threads)
+    {
+        // Short attempts, best of many: on a shared machine some attempt finds the cores idle.
+        const long iterations = 2_000_000;
+        double best = 0;
+        for (int attempt = 0; attempt < 60; attempt++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            ParallelFor.Run(threads, 1, new FmaLoop(iterations));
+            double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            int lanes = Vector512.IsHardwareAccelerated ? 16 : Fma.IsSupported ? 8 : 1;
+            best = Math.Max(best, threads * iterations * 12.0 * lanes * 2 / elapsed / 1e9);
+        }
+        return best;
+    }
+
+    private readonly struct FmaLoop(long iterations) : IRangeAction
+    {
+        public void Invoke(int start, int end)
+        {
+            for (int t = start; t < end; t++)
+            {
+                float sink = Vector512.IsHardwareAccelerated ? Run512() : Fma.IsSupported ? Run256() : 0f;
+                if (sink == 12345.678f) Console.Write(""); // keeps the loop observable
+            }
+        }
+
+        private float Run256()
+        {
+            var m = Vector256.Create(0.999999f);
+            var add = Vector256.Create(1e-6f);
+            Vector256<float> a0 = m, a1 = m, a2 = m, a3 = m, a4 = m, a5 = m, a6 = m, a7 = m, a8 = m, a9 = m, a10 = m, a11 = m;
+            for (long i = 0; i < iterations; i++)
+            {
+                a0 = Fma.MultiplyAdd(a0, m, add); a1 = Fma.MultiplyAdd(a1, m, add); a2 = Fma.MultiplyAdd(a2, m, add);
+                a3 = Fma.MultiplyAdd(a3, m, add); a4 = Fma.MultiplyAdd(a4, m, add); a5 = Fma.MultiplyAdd(a5, m, add);
+                a6 = Fma.MultiplyAdd(a6, m, add); a7 = Fma.MultiplyAdd(a7, m, add); a8 = Fma.MultiplyAdd(a8, m, add);
+                a9 = Fma.MultiplyAdd(a9, m, add); a10 = Fma.MultiplyAdd(a10, m, add); a11 = Fma.MultiplyAdd(a11, m, add);
+            }
+            return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+        }
+
+        private float Run512()
+        {
+            var m = Vector512.Create(0.999999f);
+            var add = Vector512.Create(1e-6f);
+            Vector512<float> a0 = m, a1 = m, a2 = m, a3 = m, a4 = m, a5 = m, a6 = m, a7 = m, a8 = m, a9 = m, a10 = m, a11 = m;
+            for (long i = 0; i < iterations; i++)
+            {
+                a0 = Vector512.FusedMultiplyAdd(a0, m, add); a1 = Vector512.FusedMultiplyAdd(a1, m, add);
+                a2 = Vector512.FusedMultiplyAdd(a2, m, add); a3 = Vector512.FusedMultiplyAdd(a3, m, add);
+                a4 = Vector512.FusedMultiplyAdd(a4, m, add); a5 = Vector512.FusedMultiplyAdd(a5, m, add);
+                a6 = Vector512.FusedMultiplyAdd(a6, m, add); a7 = Vector512.FusedMultiplyAdd(a7, m, add);
+                a8 = Vector512.FusedMultiplyAdd(a8, m, add); a9 = Vector512.FusedMultiplyAdd(a9, m, add);
+                a10 = Vector512.FusedMultiplyAdd(a10, m, add); a11 = Vector512.FusedMultiplyAdd(a11, m, add);
+            }
+            return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+        }
+    }
+
+    private static double BestSeconds(Action action, double minSeconds)
+    {
+        for (int i = 0; i < 3; i++) action();
+        double best = double.MaxValue;
+        var total = Stopwatch.StartNew();
+        for (int runs = 0; runs < 7 || total.Elapsed.TotalSeconds < minSeconds; runs++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            action();
+            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        return best;
+    }
+
+    /// <summary>Median CPU time of the calling thread per call: time the thread spent descheduled (other
+    /// jobs on a shared machine) does not count. Only meaningful single-threaded.</summary>
+    private static double ThreadCpuSeconds(Action action, double minSeconds)
+    {
+        for (int i = 0; i < 3; i++) action();
+        var samples = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (samples.Count < 7 || total.Elapsed.TotalSeconds < minSeconds)
+        {
+            double start = ThreadCpuNow();
+            action();
+            samples.Add(ThreadCpuNow() - start);
+        }
+        return Median(samples);
+    }
+
+    private struct TimeSpec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    private static double ThreadCpuNow()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        if (ClockGetTime(ClockThreadCpuTimeId, out TimeSpec t) != 0) throw new InvalidOperationException("gemm: clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed.");
+        return t.Seconds + t.Nanoseconds * 1e-9;
+    }
+
+    private static float[] Random(int count, int seed)
+    {
+        var rng = new Random(seed);
+        var data = new float[count];
+        for (int i = 0; i < count; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
+        return data;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    private static int Option(string[] args, string name, int fallback) => (int)Option(args, name, (double)fallback);
+
+    private static double Option(string[] args, string name, double fallback)
+    {
+        int at = Array.IndexOf(args, name);
+        if (at < 0) return fallback;
+        if (at + 1 >= args.Length || !double.TryParse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture, out double value) || value <= 0)
+            throw new ArgumentException($"gemm: {name} needs a positive number.");
+        return value;
+    }
+}

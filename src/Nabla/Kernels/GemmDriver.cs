@@ -1,0 +1,199 @@
+namespace Nabla.Kernels;
+
+/// <summary>
+/// The blocked GEMM algorithm around a micro-kernel: five loops that move blocks of the operands
+/// through the cache hierarchy so the micro-kernel always finds its data close by.
+/// </summary>
+/// <remarks>
+/// Goto &amp; van de Geijn, "Anatomy of High-Performance Matrix Multiplication" (ACM TOMS 2008), in the
+/// BLIS formulation (Van Zee &amp; van de Geijn 2015):
+/// <code>
+/// for jc in 0..n step NC           a panel of NC columns of op(B) and C
+///   for pc in 0..k step KC         a KC-deep slice of the inner dimension
+///     pack op(B)[pc.., jc..] → B̃   KC×NC, lives in L3, shared by all threads
+///     for ic in 0..m step MC       (row blocks: the units threads take)
+///       pack op(A)[ic.., pc..] → Ã MC×KC, lives in L2, one per thread
+///       for jr in 0..NC step NR    a KC×NR sliver of B̃ stays in L1 ...
+///         for ir in 0..MC step MR  ... while MR×KC slivers of Ã stream past it
+///           micro-kernel: C[ir.., jr..] (MR×NR, in registers) += Ã sliver · B̃ sliver
+/// </code>
+/// The first KC slice applies beta to C; later slices add (beta = 1). Each MR×NR tile of C is computed by
+/// one thread, always on the same tile grid and in k-order, so results are bit-identical whatever the
+/// thread count or which thread took which tile.
+/// Threads share the work of each KC slice dynamically: the packing of B̃ and the products are cut into
+/// units (row blocks of Ã, times groups of B̃ slivers when there are few row blocks), and each thread
+/// takes the next unit from a shared counter until none are left. On an idle machine this is an even
+/// split; on a busy one a thread that lost its core for a while just takes fewer units.
+/// </remarks>
+internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKernel
+{
+    /// <summary>Depth of a packed slice: an MR×KC sliver of Ã plus a KC×NR sliver of B̃ fit in L1 (32 KiB).</summary>
+    private const int KC = 256;
+
+    /// <summary>Most rows of a packed Ã block: MC×KC floats = 144 KiB, well inside a 1 MiB L2 (Zen 4) and
+    /// below half of a 256 KiB one, next to the B̃ sliver and C's tile rows.</summary>
+    private static int MC => 144 / TKernel.MR * TKernel.MR;
+
+    /// <summary>Columns of a packed B̃ panel: KC×NC floats = 4 MiB, shared in L3.</summary>
+    private static int NC => 4096 / TKernel.NR * TKernel.NR;
+
+    /// <summary>Fewest multiply-adds worth handing to another thread (a hand-over costs microseconds).</summary>
+    private const long MinFmaPerTask = 1L << 18;
+
+    /// <summary>B̃ slivers packed per work unit.</summary>
+    private const int PackSliversPerUnit = 4;
+
+    /// <summary>C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1, on up to <paramref name="maxThreads"/> threads.</summary>
+    public static void Run(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int maxThreads)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int threads = Math.Min(maxThreads, ParallelFor.MaxThreads);
+        int ncMax = Math.Min(NC, RoundUp(n, nr));
+        int kcMax = Math.Min(KC, k);
+        float* packedB = GemmBuffers.PackedB((long)ncMax * kcMax + GemmPacking.Slack);
+        int* nextUnit = GemmBuffers.WorkCounter();
+
+        // Row blocks of Ã: as few as fit MC, but a multiple of the thread count so threads finish together.
+        int blocks = (m + MC - 1) / MC;
+        if (threads > 1 && blocks > 1) blocks = RoundUp(blocks, threads);
+        int blockRows = Math.Min(MC, RoundUp((m + blocks - 1) / blocks, mr));
+        blocks = (m + blockRows - 1) / blockRows;
+
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            int slivers = (nc + nr - 1) / nr;
+            // Few row blocks (small m): also split the columns, so every thread has several units to take.
+            int groups = Math.Clamp((4 * threads + blocks - 1) / blocks, 1, slivers);
+            if (threads == 1) groups = 1;
+            int sliversPerGroup = (slivers + groups - 1) / groups;
+            groups = (slivers + sliversPerGroup - 1) / sliversPerGroup;
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                long fma = (long)m * nc * kc;
+                int packUnits = (slivers + PackSliversPerUnit - 1) / PackSliversPerUnit;
+                *nextUnit = 0;
+                Fork(Math.Min(packUnits, Tasks(fma, threads)), new PackBUnits
+                {
+                    TransB = transB, B = b, Ldb = ldb, P0 = pc, Kc = kc, J0 = jc, Nc = nc, Packed = packedB,
+                    Units = packUnits, NextUnit = nextUnit,
+                });
+                *nextUnit = 0;
+                Fork(Math.Min(blocks * groups, Tasks(fma, threads)), new ComputeUnits
+                {
+                    TransA = transA, A = a, Lda = lda, M = m, BlockRows = blockRows, Groups = groups,
+                    SliversPerGroup = sliversPerGroup, Slivers = slivers, Units = blocks * groups, NextUnit = nextUnit,
+                    P0 = pc, Kc = kc, J0 = jc, Nc = nc, PackedB = packedB, C = c, Ldc = ldc,
+                    Alpha = alpha, Beta = pc == 0 ? beta : 1f,
+                });
+            }
+        }
+    }
+
+    private static int RoundUp(int x, int unit) => (x + unit - 1) / unit * unit;
+
+    private static int Tasks(long fma, int threads) => (int)Math.Clamp(fma / MinFmaPerTask, 1, threads);
+
+    /// <summary>Starts <paramref name="tasks"/> copies of a work-taking body (inline when one).</summary>
+    private static void Fork<TAction>(int tasks, TAction action) where TAction : struct, IRangeAction
+    {
+        if (tasks <= 1) action.Invoke(0, 1);
+        else ParallelFor.Run(tasks, 1, action);
+    }
+
+    /// <summary>Takes the next unit number; all copies of a body share the counter, so a thread that runs
+    /// late (another process had its core) simply takes fewer units.</summary>
+    private static int Take(int* nextUnit) => Interlocked.Increment(ref *nextUnit) - 1;
+
+    /// <summary>Packs the B̃ panel, <see cref="PackSliversPerUnit"/> slivers per unit.</summary>
+    private struct PackBUnits : IRangeAction
+    {
+        public bool TransB;
+        public float* B;
+        public int Ldb, P0, Kc, J0, Nc, Units;
+        public float* Packed;
+        public int* NextUnit;
+
+        public readonly void Invoke(int start, int end)
+        {
+            int slivers = (Nc + TKernel.NR - 1) / TKernel.NR;
+            for (int unit = Take(NextUnit); unit < Units; unit = Take(NextUnit))
+            {
+                int s0 = unit * PackSliversPerUnit;
+                GemmPacking.PackB<TKernel>(TransB, B, Ldb, P0, Kc, J0, Nc, s0, Math.Min(slivers, s0 + PackSliversPerUnit), Packed);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The products for one KC slice, as units (row block, column group) in row-block order: a thread packs
+    /// a row block of Ã the first time one of its units needs it, then multiplies it by that group of B̃
+    /// slivers. Which thread takes which unit varies; what each tile computes does not.
+    /// </summary>
+    private struct ComputeUnits : IRangeAction
+    {
+        public bool TransA;
+        public float* A;
+        public int Lda, M, BlockRows, Groups, SliversPerGroup, Slivers, Units;
+        public int* NextUnit;
+        public int P0, Kc, J0, Nc;
+        public float* PackedB;
+        public float* C;
+        public int Ldc;
+        public float Alpha, Beta;
+
+        public readonly void Invoke(int start, int end)
+        {
+            float* packedA = GemmBuffers.PackedA((long)BlockRows * Kc + GemmPacking.Slack);
+            float* edge = stackalloc float[TKernel.MR * TKernel.NR];
+            int packedBlock = -1;
+            for (int unit = Take(NextUnit); unit < Units; unit = Take(NextUnit))
+            {
+                int block = unit / Groups, group = unit % Groups;
+                int ic = block * BlockRows, mc = Math.Min(BlockRows, M - ic);
+                if (block != packedBlock)
+                {
+                    GemmPacking.PackA<TKernel>(TransA, A, Lda, ic, mc, P0, Kc, packedA);
+                    packedBlock = block;
+                }
+                int s0 = group * SliversPerGroup;
+                MacroKernel(ic, mc, s0, Math.Min(Slivers, s0 + SliversPerGroup), packedA, edge);
+            }
+        }
+
+        /// <summary>C[ic .. ic+mc, slivers s0..s1] (+)= Ã · B̃, tile by tile; edge tiles go through a scratch tile.</summary>
+        private readonly void MacroKernel(int ic, int mc, int s0, int s1, float* packedA, float* edge)
+        {
+            int mr = TKernel.MR, nr = TKernel.NR;
+            for (int s = s0; s < s1; s++)
+            {
+                int jr = s * nr;
+                int cols = Math.Min(nr, Nc - jr);
+                float* bSliver = PackedB + (long)s * nr * Kc;
+                for (int ir = 0; ir < mc; ir += mr)
+                {
+                    int rows = Math.Min(mr, mc - ir);
+                    float* aSliver = packedA + (long)ir * Kc;
+                    float* cTile = C + (long)(ic + ir) * Ldc + J0 + jr;
+                    if (rows == mr && cols == nr)
+                    {
+                        TKernel.Tile(Kc, aSliver, bSliver, cTile, Ldc, Alpha, Beta);
+                        continue;
+                    }
+                    TKernel.Tile(Kc, aSliver, bSliver, edge, nr, 1f, 0f);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        for (int j = 0; j < cols; j++)
+                        {
+                            ref float cij = ref cTile[(long)i * Ldc + j];
+                            float product = Alpha * edge[i * nr + j];
+                            cij = Beta == 0f ? product : product + Beta * cij;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
