@@ -32,6 +32,18 @@ public class TokenizerApiTests
     }
 
     [Fact]
+    public void One_tokenizer_encodes_the_same_from_many_threads()
+    {
+        // Each thread has its own chunk cache; the tables are read-only.
+        string[] texts = StressCorpus.Texts().ToArray();
+        int[][] expected = texts.Select(t => Encodings.O200kBase.EncodeOrdinary(t)).ToArray();
+        var results = new int[texts.Length * 8][];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => results[i] = Encodings.O200kBase.EncodeOrdinary(texts[i % texts.Length]));
+        for (int i = 0; i < results.Length; i++) Assert.Equal(expected[i % texts.Length], results[i]);
+    }
+
+    [Fact]
     public void Special_tokens_are_encoded_only_when_allowed()
     {
         var gpt2 = Encodings.Gpt2;
