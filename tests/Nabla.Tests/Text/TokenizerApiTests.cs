@@ -115,6 +115,10 @@ public class TokenizerApiTests
         Assert.Equal(["Hello", ",", " world", "'S", " ", "123", "4", "  ", " x", "\n\n"], Encodings.Cl100kBase.Split("Hello, world'S 1234   x\n\n"));
         Assert.Equal(["Camel", "Case", " HTTPServer's", " ", "123", "4"], Encodings.O200kBase.Split("CamelCase HTTPServer's 1234"));
         Assert.Equal(["HTTP", " server"], Encodings.O200kBase.Split("HTTP server"));
+        // (?i) folds as Rust's regex does (checked with tiktoken itself): ſ (U+017F) matches s, so "'ſ" is a contraction.
+        Assert.Equal(["'ſ", "x"], Encodings.Cl100kBase.Split("'ſx"));
+        Assert.Equal(["it", "'S", " ok"], Encodings.Cl100kBase.Split("it'S ok"));
+        Assert.Equal(["it", "'", "S", " ok"], Encodings.Gpt2.Split("it'S ok"));   // GPT-2's contractions are lowercase only
         // A letter outside the BMP is a letter (.NET's Regex would see two non-letter surrogates).
         Assert.Equal(["a𝐀b", " 𐐷𐐸"], Encodings.Cl100kBase.Split("a𝐀b 𐐷𐐸"));
     }
