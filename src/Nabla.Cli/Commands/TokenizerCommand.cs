@@ -26,7 +26,7 @@ internal static class TokenizerCommand
         var vocabSize = new Option<int>("--vocab-size") { Description = "Vocabulary size: 256 bytes + merges + special tokens", Required = true };
         var pattern = new Option<string>("--pattern")
         {
-            Description = "Split pattern: gpt2, gpt4 (cl100k), gpt4o (o200k), none (basic BPE over the whole text) or a .NET regular expression",
+            Description = "Split pattern: gpt2, gpt4 (cl100k), gpt4o (o200k), none (basic BPE over the whole text) or a regular expression (.NET syntax; possessive quantifiers allowed)",
             DefaultValueFactory = _ => "gpt4",
         };
         var specials = new Option<string[]>("--special")

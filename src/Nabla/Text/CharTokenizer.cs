@@ -43,7 +43,8 @@ public sealed class CharTokenizer : Tokenizer
 
     public override ReadOnlySpan<byte> TokenBytes(int id)
     {
-        CheckId(id, 0);
+        if ((uint)id >= (uint)_bytes.Length)
+            throw new ArgumentOutOfRangeException(nameof(id), $"CharTokenizer: token id {id} is outside the vocabulary [0, {VocabSize})");
         return _bytes[id];
     }
 

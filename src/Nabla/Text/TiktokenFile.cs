@@ -29,7 +29,7 @@ public static class TiktokenFile
         var tokens = new List<byte[]?>();
         var lines = new List<int>();
         var decoded = new byte[1024];
-        int lineNumber = 0, count = 0;
+        int lineNumber = 0, count = 0, capacity = -1;
         while (!data.IsEmpty)
         {
             lineNumber++;
@@ -39,7 +39,13 @@ public static class TiktokenFile
             if (!line.IsEmpty && line[^1] == '\r') line = line[..^1];
             if (line.IsEmpty) continue;
 
-            if (lineNumber == 1 && line.StartsWith("Capacity:"u8)) continue; // the compact form's header
+            if (lineNumber == 1 && line.StartsWith("Capacity:"u8))
+            {
+                // The compact form's header; the data packages announce one more than their token count.
+                if (!int.TryParse(line["Capacity:"u8.Length..], System.Globalization.NumberStyles.AllowLeadingWhite, null, out capacity) || capacity < 0)
+                    throw Error(fileName, lineNumber, $"'{Text(line)}' is not 'Capacity: N'");
+                continue;
+            }
 
             // `BASE64 RANK`, or in the compact form `BASE64` alone: the rank is the token's position.
             int space = line.IndexOf((byte)' ');
@@ -60,6 +66,8 @@ public static class TiktokenFile
             count++;
         }
         if (count == 0) throw new FormatException($"{fileName}: no tokens (the file is empty or truncated)");
+        if (capacity >= 0 && (count < capacity - 1 || count > capacity))
+            throw new FormatException($"{fileName}:{lineNumber}: the header announces capacity {capacity} but the file holds {count} tokens (truncated?)");
         lineOfRank = lines.ToArray();
         return tokens.ToArray();
     }

@@ -72,6 +72,19 @@ public class MalformedFileTests : IDisposable
     }
 
     [Fact]
+    public void Compact_rank_file_reads_ranks_by_position_and_detects_truncation()
+    {
+        string[] bytes = Enumerable.Range(0, 256).Select(b => Convert.ToBase64String([(byte)b])).ToArray();
+        string path = Write("compact.tiktoken", RankFile(["Capacity: 259", .. bytes, "YWI=", "YWJj"]));
+        Assert.Equal([257, 100], TiktokenFile.Load(path, null, null).EncodeOrdinary("abcd"));
+
+        path = Write("cut.tiktoken", RankFile(["Capacity: 300", .. bytes, "YWI="]));
+        var error = Assert.Throws<FormatException>(() => TiktokenFile.Load(path, null, null));
+        Assert.Contains("capacity 300 but the file holds 257 tokens", error.Message);
+        Assert.Contains($"{path}:", error.Message);
+    }
+
+    [Fact]
     public void A_valid_rank_file_loads_and_merges_by_rank()
     {
         string path = Write("tiny.tiktoken", RankFile([.. AllBytes(), "YWI= 256", "YWJj 257"]));  // "ab", "abc"

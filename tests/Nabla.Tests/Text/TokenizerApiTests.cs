@@ -32,6 +32,18 @@ public class TokenizerApiTests
     }
 
     [Fact]
+    public void One_tokenizer_encodes_the_same_from_many_threads()
+    {
+        // Each thread has its own chunk cache; the tables are read-only.
+        string[] texts = StressCorpus.Texts().ToArray();
+        int[][] expected = texts.Select(t => Encodings.O200kBase.EncodeOrdinary(t)).ToArray();
+        var results = new int[texts.Length * 8][];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => results[i] = Encodings.O200kBase.EncodeOrdinary(texts[i % texts.Length]));
+        for (int i = 0; i < results.Length; i++) Assert.Equal(expected[i % texts.Length], results[i]);
+    }
+
+    [Fact]
     public void Special_tokens_are_encoded_only_when_allowed()
     {
         var gpt2 = Encodings.Gpt2;
@@ -103,6 +115,10 @@ public class TokenizerApiTests
         Assert.Equal(["Hello", ",", " world", "'S", " ", "123", "4", "  ", " x", "\n\n"], Encodings.Cl100kBase.Split("Hello, world'S 1234   x\n\n"));
         Assert.Equal(["Camel", "Case", " HTTPServer's", " ", "123", "4"], Encodings.O200kBase.Split("CamelCase HTTPServer's 1234"));
         Assert.Equal(["HTTP", " server"], Encodings.O200kBase.Split("HTTP server"));
+        // (?i) folds as Rust's regex does (checked with tiktoken itself): ſ (U+017F) matches s, so "'ſ" is a contraction.
+        Assert.Equal(["'ſ", "x"], Encodings.Cl100kBase.Split("'ſx"));
+        Assert.Equal(["it", "'S", " ok"], Encodings.Cl100kBase.Split("it'S ok"));
+        Assert.Equal(["it", "'", "S", " ok"], Encodings.Gpt2.Split("it'S ok"));   // GPT-2's contractions are lowercase only
         // A letter outside the BMP is a letter (.NET's Regex would see two non-letter surrogates).
         Assert.Equal(["a𝐀b", " 𐐷𐐸"], Encodings.Cl100kBase.Split("a𝐀b 𐐷𐐸"));
     }

@@ -42,6 +42,19 @@ public class TrainingTests
     }
 
     [Fact]
+    public void A_long_text_counted_on_two_cores_learns_the_same_merges()
+    {
+        // Over 64 K characters the chunk counting is cut in two at a newline; the merges must not change.
+        string text = string.Concat(Enumerable.Range(0, 22).Select(i => $"{i}: {English}{string.Join("\n", StressCorpus.Pieces)}\n"));
+        Assert.True(text.Length > 1 << 16);
+        foreach (string pattern in new[] { Patterns.Gpt2, Patterns.Cl100k, Patterns.O200k })
+        {
+            var fast = BpeTrainer.Train(text, 256 + 20, pattern);
+            Assert.Equal(NaiveTrainer.Train(fast.Split(text), 20), fast.Merges.ToArray());
+        }
+    }
+
+    [Fact]
     public void Training_never_merges_across_chunks_or_special_tokens()
     {
         var tokenizer = BpeTrainer.Train("ab<|sep|>ab<|sep|>ab cd cd cd", 256 + 10 + 1, Patterns.Gpt2, ["<|sep|>"]);

@@ -44,7 +44,8 @@ internal sealed class WholeTextSplitter : CoveringSplitter
     public override int ChunkEnd(ReadOnlySpan<char> text, int start) => text.Length;
 }
 
-/// <summary>A user pattern on .NET's Regex (no possessive quantifiers; \p{L} sees UTF-16 units).</summary>
+/// <summary>A user pattern on .NET's Regex (\p{L} sees UTF-16 units there). Possessive quantifiers, which .NET
+/// lacks, are rewritten as the atomic groups they mean: <c>X++</c> → <c>(?>X+)</c>, <c>X?+</c> → <c>(?>X?)</c>.</summary>
 internal sealed class RegexSplitter(string pattern) : ChunkSplitter
 {
     private readonly Regex _regex = Compile(pattern);
@@ -53,12 +54,68 @@ internal sealed class RegexSplitter(string pattern) : ChunkSplitter
     {
         try
         {
-            return new Regex(pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+            return new Regex(WithoutPossessives(pattern), RegexOptions.Compiled | RegexOptions.CultureInvariant);
         }
         catch (ArgumentException e)
         {
             throw new ArgumentException($"split pattern '{pattern}' is not a valid .NET regular expression: {e.Message}", nameof(pattern), e);
         }
+    }
+
+    /// <summary>Rewrites each possessive quantifier (<c>+ * ? {m,n}</c> followed by <c>+</c>) on the atom before it
+    /// (a character, an escape, a class or a group) as an atomic group.</summary>
+    internal static string WithoutPossessives(string pattern)
+    {
+        var output = new System.Text.StringBuilder(pattern.Length + 16);
+        var groupStarts = new Stack<int>();
+        int lastAtom = -1;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                int end = i + 2;
+                if (pattern[i + 1] is 'p' or 'P' && end < pattern.Length && pattern[end] == '{') end = pattern.IndexOf('}', end) + 1;
+                lastAtom = output.Length;
+                output.Append(pattern, i, end - i);
+                i = end - 1;
+            }
+            else if (c == '[')
+            {
+                int end = i + 1;
+                if (end < pattern.Length && pattern[end] == '^') end++;
+                if (end < pattern.Length && pattern[end] == ']') end++;
+                while (end < pattern.Length && pattern[end] != ']') end += pattern[end] == '\\' ? 2 : 1;
+                lastAtom = output.Length;
+                output.Append(pattern, i, Math.Min(end + 1, pattern.Length) - i);
+                i = end;
+            }
+            else if (c == '(') { groupStarts.Push(output.Length); output.Append(c); lastAtom = -1; }
+            else if (c == ')') { output.Append(c); lastAtom = groupStarts.Count > 0 ? groupStarts.Pop() : -1; }
+            else if (c is '+' or '*' or '?' or '{' && lastAtom >= 0)
+            {
+                int end = i + 1;
+                if (c == '{') { int close = pattern.IndexOf('}', i); end = close < 0 ? i + 1 : close + 1; }
+                string quantifier = pattern[i..end];
+                if (end < pattern.Length && pattern[end] == '+')
+                {
+                    output.Insert(lastAtom, "(?>").Append(quantifier).Append(')');
+                    i = end;
+                }
+                else
+                {
+                    output.Append(quantifier);
+                    i = end - 1;
+                }
+                lastAtom = -1;
+            }
+            else
+            {
+                lastAtom = c is '|' or '^' or '$' ? -1 : output.Length;
+                output.Append(c);
+            }
+        }
+        return output.ToString();
     }
 
     public override bool TryNextChunk(ReadOnlySpan<char> text, int from, out int start, out int end)
