@@ -124,8 +124,34 @@ public static unsafe class Elementwise
             Unsafe.Add(ref zr, i) = op.Invoke(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i));
     }
 
-    /// <summary>z[i] = op(x[i], y): the second operand broadcast.</summary>
-    public static void Binary<TOp>(ReadOnlySpan<float> x, float y, Span<float> z, TOp op)
+    /// <summary>z[i] = op(x[i], y): the second operand broadcast; large spans are split across threads.</summary>
+    public static void Binary<TOp>(ReadOnlySpan<float> x, float y, Span<float> z, TOp op) where TOp : struct, IBinaryOperator
+    {
+        if (x.Length < ParallelThreshold) { BinaryScalarRightCore(x, y, z, op); return; }
+        CheckLengths(x.Length, x.Length, z.Length);
+        fixed (float* px = x, pz = z) ParallelFor.Run(x.Length, ParallelThreshold / 2, new ScalarChunks<TOp>(px, y, pz, op, scalarOnLeft: false));
+    }
+
+    /// <summary>z[i] = op(x, y[i]): the first operand broadcast; large spans are split across threads.</summary>
+    public static void Binary<TOp>(float x, ReadOnlySpan<float> y, Span<float> z, TOp op) where TOp : struct, IBinaryOperator
+    {
+        if (y.Length < ParallelThreshold) { BinaryScalarLeftCore(x, y, z, op); return; }
+        CheckLengths(y.Length, y.Length, z.Length);
+        fixed (float* py = y, pz = z) ParallelFor.Run(y.Length, ParallelThreshold / 2, new ScalarChunks<TOp>(py, x, pz, op, scalarOnLeft: true));
+    }
+
+    private readonly struct ScalarChunks<TOp>(float* span, float scalar, float* z, TOp op, bool scalarOnLeft) : IRangeAction where TOp : struct, IBinaryOperator
+    {
+        public void Invoke(int start, int end)
+        {
+            var s = new ReadOnlySpan<float>(span + start, end - start);
+            var zs = new Span<float>(z + start, end - start);
+            if (scalarOnLeft) BinaryScalarLeftCore(scalar, s, zs, op);
+            else BinaryScalarRightCore(s, scalar, zs, op);
+        }
+    }
+
+    private static void BinaryScalarRightCore<TOp>(ReadOnlySpan<float> x, float y, Span<float> z, TOp op)
         where TOp : struct, IBinaryOperator
     {
         int n = CheckLengths(x.Length, x.Length, z.Length);
@@ -145,8 +171,7 @@ public static unsafe class Elementwise
         for (; i < count; i++) Unsafe.Add(ref zr, i) = op.Invoke(Unsafe.Add(ref xr, i), y);
     }
 
-    /// <summary>z[i] = op(x, y[i]): the first operand broadcast.</summary>
-    public static void Binary<TOp>(float x, ReadOnlySpan<float> y, Span<float> z, TOp op)
+    private static void BinaryScalarLeftCore<TOp>(float x, ReadOnlySpan<float> y, Span<float> z, TOp op)
         where TOp : struct, IBinaryOperator
     {
         int n = CheckLengths(y.Length, y.Length, z.Length);

@@ -157,3 +157,47 @@ public readonly struct MaximumShareOperator : IBinaryOperator
         Vector512.ConditionalSelect(Vector512.GreaterThan(x, y), Vector512<float>.One,
             Vector512.ConditionalSelect(Vector512.Equals(x, y), Vector512.Create(0.5f), Vector512<float>.Zero));
 }
+
+/// <summary>The comparisons: 1 where the relation holds, 0 elsewhere (NaN compares false, except for ≠).</summary>
+public enum Comparison { Equal, NotEqual, Greater, GreaterOrEqual, Less, LessOrEqual }
+
+public readonly struct CompareOperator(Comparison relation) : IBinaryOperator
+{
+    public float Invoke(float x, float y) => relation switch
+    {
+        Comparison.Equal => x == y,
+        Comparison.NotEqual => x != y,
+        Comparison.Greater => x > y,
+        Comparison.GreaterOrEqual => x >= y,
+        Comparison.Less => x < y,
+        _ => x <= y,
+    } ? 1f : 0f;
+
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y)
+    {
+        Vector256<float> mask = relation switch
+        {
+            Comparison.Equal => Vector256.Equals(x, y),
+            Comparison.NotEqual => ~Vector256.Equals(x, y),
+            Comparison.Greater => Vector256.GreaterThan(x, y),
+            Comparison.GreaterOrEqual => Vector256.GreaterThanOrEqual(x, y),
+            Comparison.Less => Vector256.LessThan(x, y),
+            _ => Vector256.LessThanOrEqual(x, y),
+        };
+        return mask & Vector256<float>.One;
+    }
+
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y)
+    {
+        Vector512<float> mask = relation switch
+        {
+            Comparison.Equal => Vector512.Equals(x, y),
+            Comparison.NotEqual => ~Vector512.Equals(x, y),
+            Comparison.Greater => Vector512.GreaterThan(x, y),
+            Comparison.GreaterOrEqual => Vector512.GreaterThanOrEqual(x, y),
+            Comparison.Less => Vector512.LessThan(x, y),
+            _ => Vector512.LessThanOrEqual(x, y),
+        };
+        return mask & Vector512<float>.One;
+    }
+}

@@ -63,6 +63,8 @@ public class ViewTests
     {
         Tensor g = Grid();
         Assert.Equal([4f, 5, 6, 7], g[1].ToArray());
+        Assert.Equal([8f, 9, 10, 11], g[^1].ToArray());
+        Assert.Equal([8f, 9, 10, 11], g[-1].ToArray());
         Assert.Equal([2f, 6, 10], g.Select(1, 2).ToArray());
         Assert.Equal([3f, 7, 11], g.Select(1, -1).ToArray());
         var error = Assert.Throws<IndexOutOfRangeException>(() => g.Select(0, 3));

@@ -159,9 +159,17 @@ public sealed partial class Tensor
         return Record("Select", y, [this], dy => AddToGradThroughView(this, dy, g => g.Select(d, i)));
     }
 
-    /// <summary>x[i]: selects along the first dimension.</summary>
+    /// <summary>x[i]: selects along the first dimension (negative i counts from the end).</summary>
     [System.Runtime.CompilerServices.IndexerName("Index")]
-    public Tensor this[int index] => Select(0, index);
+    public Tensor this[int index] => Rank == 0
+        ? throw new InvalidOperationException("Index: a zero-dimensional tensor cannot be indexed")
+        : Select(0, index);
+
+    /// <summary>x[^1]: selects along the first dimension, counting from the end.</summary>
+    [System.Runtime.CompilerServices.IndexerName("Index")]
+    public Tensor this[Index index] => Rank == 0
+        ? throw new InvalidOperationException("Index: a zero-dimensional tensor cannot be indexed")
+        : Select(0, index.GetOffset(shape[0]));
 
     /// <summary>x[a..b, c..d, ...]: slices the leading dimensions (steps of 1; use Slice for other steps).</summary>
     [System.Runtime.CompilerServices.IndexerName("Index")]
