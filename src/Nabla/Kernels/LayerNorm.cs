@@ -188,6 +188,7 @@ public static unsafe class LayerNorm
         {
             if (RowMath.Use512) Run<Lanes512>(start, end);
             else if (RowMath.Use256) Run<Lanes256>(start, end);
+            else if (RowMath.Use128) Run<Lanes128>(start, end);
             else Run<Lanes1>(start, end);
         }
 
@@ -209,6 +210,7 @@ public static unsafe class LayerNorm
             {
                 if (RowMath.Use512) BackwardChunk<Lanes512>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
                 else if (RowMath.Use256) BackwardChunk<Lanes256>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
+                else if (RowMath.Use128) BackwardChunk<Lanes128>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
                 else BackwardChunk<Lanes1>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
             }
         }

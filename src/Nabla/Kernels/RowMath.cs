@@ -24,8 +24,11 @@ internal static class RowMath
     /// <summary>True where the fastest lane width available is 512 bits (AVX-512).</summary>
     public static bool Use512 => Vector512.IsHardwareAccelerated;
 
-    /// <summary>True where 256-bit lanes are the fastest available (AVX2, NEON pairs).</summary>
+    /// <summary>True where 256-bit lanes are the fastest available (AVX2).</summary>
     public static bool Use256 => !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated;
+
+    /// <summary>True where 128-bit lanes are the fastest available (NEON on ARM64, SSE without AVX2).</summary>
+    public static bool Use128 => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
 
     /// <summary>Throws unless <paramref name="span"/> holds at least <paramref name="needed"/> floats.</summary>
     public static void RequireLength(int length, long needed, string kernel, string name)

@@ -80,6 +80,7 @@ public class LayerNormTests
                 {
                     if (RowMath.Use512) LayerNorm.BackwardChunk<Lanes512>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
                     else if (RowMath.Use256) LayerNorm.BackwardChunk<Lanes256>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
+                    else if (RowMath.Use128) LayerNorm.BackwardChunk<Lanes128>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
                     else LayerNorm.BackwardChunk<Lanes1>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
                 }
         }
@@ -122,6 +123,7 @@ public class LayerNormTests
         }
         Check<Lanes512>("Lanes512");
         Check<Lanes256>("Lanes256");
+        Check<Lanes128>("Lanes128");
         Check<Lanes1>("Lanes1");
     }
 
