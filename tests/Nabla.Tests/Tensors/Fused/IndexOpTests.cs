@@ -83,3 +83,36 @@ public class IndexOpTests
         TorchParity.Check(x => x[0].CrossEntropy(x[1]), x => torch.nn.functional.cross_entropy(x[0], x[1]), [logits, targets], 2e-5);
     }
 }
+
+/// <summary>Edge shapes of the softmax family: a scalar, an empty batch, and dims given from the end.</summary>
+public class SoftmaxEdgeTests
+{
+    [Fact]
+    public void ScalarSoftmaxIsOneAndLogSoftmaxIsZero()
+    {
+        Tensor x = Tensor.Scalar(3.5f).RequireGrad();
+        Tensor y = x.Softmax(0);
+        Assert.Equal(0, y.Rank);
+        Assert.Equal(1f, y.Item());
+        Assert.Equal(0f, x.LogSoftmax(-1).Item());
+        y.Backward();
+        Assert.Equal(0f, x.Grad!.Item());
+    }
+
+    [Fact]
+    public void EmptyBatchGivesAnEmptyResult()
+    {
+        Tensor y = Tensor.Zeros(0, 5).Softmax(-1);
+        Assert.Equal([0, 5], y.Shape.ToArray());
+        Assert.Equal([0, 5], Tensor.LayerNorm(Tensor.Zeros(0, 5), null, null).Shape.ToArray());
+    }
+
+    [Fact]
+    public void IntegerInputIsRejectedNamingTheOperation()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Tensor.ZerosInt(2, 3).Softmax(-1));
+        Assert.Contains("Softmax: expects a float32 tensor, got int32 [2,3]", ex.Message);
+        var dim = Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Zeros(2, 3).Softmax(2));
+        Assert.Contains("Softmax: dimension 2 is out of range", dim.Message);
+    }
+}
