@@ -39,6 +39,7 @@ public static class FusedOpsSuite
         Console.WriteLine($"fused ops at a small GPT's activations, rows = 12·64 = {Rows}; {threads} threads " +
             $"(Nabla ParallelFor.MaxThreads, torch.set_num_threads); {(cpu ? "process CPU time per call" : best ? "best sample" : "median")} of {rounds} alternating rounds of ≥{seconds:0.00}s");
         Console.WriteLine($"{"op",-34} {"shape",-9} {"Nabla µs",9} {"torch µs",9} {"ratio",6} {"alloc B",8}");
+        var ratios = new List<double>();
         foreach (int cols in new[] { 128, 512 })
         {
             using var scope = torch.NewDisposeScope();
@@ -57,8 +58,12 @@ public static class FusedOpsSuite
                 }
                 double n = Median(ours) * 1e6, t = Median(theirs) * 1e6;
                 Console.WriteLine($"{c.Name,-34} {Rows}x{cols,-5} {n,9:0.0} {t,9:0.0} {t / n,6:0.00} {allocated,8}");
+                ratios.Add(t / n);
             }
         }
+        if (ratios.Count > 0)
+            Console.WriteLine($"geometric mean of the ratios: {Math.Exp(ratios.Average(Math.Log)):0.00} over {ratios.Count} rows; " +
+                $"{ratios.Count(r => r >= 1)} rows at or above libtorch");
         return 0;
     }
 
