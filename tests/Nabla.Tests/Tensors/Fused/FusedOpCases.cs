@@ -79,6 +79,8 @@ public static class FusedOpCases
         new("embedding", g => [Tensor.FromArray([1, 5, 1, 0, 2, 5], 2, 3), Normal(g, 6, 4)],
             x => Tensor.Embedding(x[0], x[1]), x => x[1].index_select(0, x[0].flatten()).reshape(2, 3, 4)),
         new("top-k largest", g => [Distinct(g, 3, 8)], x => x[0].TopK(3).Values, x => x[0].topk(3, 1, true, true).Item1),
+        new("top-k of long rows (selection path)", g => [Distinct(g, 2, 40)], x => x[0].TopK(4).Values,
+            x => x[0].topk(4, 1, true, true).Item1),
         new("top-k smallest along dim 0", g => [Distinct(g, 6, 4)], x => x[0].TopK(2, 0, largest: false).Values,
             x => x[0].topk(2, 0, false, true).Item1),
     ];

@@ -23,6 +23,27 @@ public class SamplingTests
     }
 
     [Fact]
+    public void TopKOfAVocabularyRowMatchesAStableSort()
+    {
+        // Values rounded to 0.1 repeat many times: among equals the lower index must come first, on both
+        // the selection path (k ≪ V) and the sorting path (k close to V).
+        var g = new Generator(21);
+        float[] row = Tensor.Randn([3000], g).ToArray().Select(v => MathF.Round(v * 10f) / 10f).ToArray();
+        Tensor x = Tensor.FromArray(row, 1, 3000);
+        foreach (int k in new[] { 1, 50, 2900 })
+            foreach (bool largest in new[] { true, false })
+            {
+                int[] expected = Enumerable.Range(0, row.Length)
+                    .OrderBy(i => largest ? -row[i] : row[i]).ThenBy(i => i).Take(k).ToArray();
+                var (values, indices) = x.TopK(k, largest: largest);
+                Assert.Equal(expected, indices.ToIntArray());
+                Assert.Equal(expected.Select(i => row[i]).ToArray(), values.ToArray());
+            }
+        float[] withNaN = [1f, float.NaN, 3f, 2f, 0f, -1f, 5f, 4f, 9f, 8f, 7f, 6f, 1f, 1f, 1f, 1f];
+        Assert.Equal([1, 8], Tensor.FromArray(withNaN, 16).TopK(2).Indices.ToIntArray());   // NaN counts as the largest
+    }
+
+    [Fact]
     public void TopKRejectsKBeyondTheDimension()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Zeros(2, 5).TopK(6));
