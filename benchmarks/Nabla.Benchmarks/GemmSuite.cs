@@ -8,16 +8,18 @@ using static TorchSharp.torch;
 namespace Nabla.Benchmarks;
 
 /// <summary>
-/// <c>gemm [--threads N] [--rounds R] [--seconds S] [--best] [--only TEXT]</c>: fp32 SGEMM GFLOP/s, Nabla beside libtorch
-/// (TorchSharp) on the same thread count, for square sizes and a small GPT's layer shapes; each shape is
+/// <c>gemm [--threads N] [--rounds R] [--seconds S] [--best] [--cpu-time] [--only TEXT]</c>: fp32 SGEMM GFLOP/s, Nabla beside libtorch
+/// (TorchSharp) on the same thread count, for square sizes, a small GPT's layer shapes and its batched
+/// attention products; each shape is
 /// measured R times alternating Nabla and libtorch, and the table shows the medians. Also: the machine's
 /// fp32 FMA peak (measured here with an FMA-throughput loop on every thread), Nabla's share of it, and the
 /// bytes a warm Sgemm call allocates. <c>--best</c> reports the fastest sample instead of the median
-/// (for tuning on a machine shared with other jobs).
+/// (for tuning on a machine shared with other jobs); <c>--cpu-time</c> (with <c>--threads 1</c>) times the
+/// calling thread's CPU time instead of the wall clock, so time spent descheduled does not count.
 /// </summary>
 public static class GemmSuite
 {
-    private sealed record Shape(string Name, bool TransA, bool TransB, int M, int N, int K);
+    private sealed record Shape(string Name, bool TransA, bool TransB, int M, int N, int K, int Batch = 1);
 
     private static readonly Shape[] Shapes =
     [
@@ -36,6 +38,9 @@ public static class GemmSuite
         new("proj dH = dY·W [768x128]·[128x512]", false, false, 768, 512, 128),
         new("proj dW = dYᵀ·h [768x128]ᵀ·[768x512]", true, false, 128, 512, 768),
         new("[768x128]·[128x512]", false, false, 768, 512, 128),
+        // Attention, 6 sequences × 4 heads of T = 128, head size 32 (SgemmBatched against a 3-D torch.matmul).
+        new("attn Q·Kᵀ 24×[128x32]·[128x32]ᵀ", false, true, 128, 128, 32, Batch: 24),
+        new("attn P·V 24×[128x128]·[128x32]", false, false, 128, 32, 128, Batch: 24),
     ];
 
     public static int Run(string[] args)
@@ -44,13 +49,15 @@ public static class GemmSuite
         int rounds = Option(args, "--rounds", 3);
         double seconds = Option(args, "--seconds", 1.0);
         bool best = args.Contains("--best");
-        Func<Action, double, double> time = best ? BestSeconds : (action, s) => Measure.MedianSeconds(action, minSeconds: s);
+        bool cpuTime = args.Contains("--cpu-time");
+        if (cpuTime && threads != 1) throw new ArgumentException("gemm: --cpu-time measures the calling thread only; use it with --threads 1.");
+        Func<Action, double, double> time = cpuTime ? ThreadCpuSeconds : best ? BestSeconds : (action, s) => Measure.MedianSeconds(action, minSeconds: s);
         ParallelFor.MaxThreads = threads;
         torch.set_num_threads(threads);
 
         double peak = MeasurePeak(threads);
         Console.WriteLine($"fp32 SGEMM, {threads} threads (Nabla ParallelFor.MaxThreads, torch.set_num_threads), " +
-            $"kernel {Gemm.KernelName}, {(best ? "best sample" : "median")} of {rounds} rounds of ≥{seconds:0.0}s each");
+            $"kernel {Gemm.KernelName}, {(cpuTime ? "median thread-CPU-time" : best ? "best sample" : "median")} of {rounds} rounds of ≥{seconds:0.0}s each");
         Console.WriteLine($"measured fp32 FMA peak: {peak:0.0} GFLOP/s on {threads} threads " +
             $"({(Fma.IsSupported ? Vector512.IsHardwareAccelerated ? "AVX-512" : "AVX2" : "scalar")} FMA loop)");
         Console.WriteLine();
@@ -62,15 +69,25 @@ public static class GemmSuite
             var nabla = new List<double>();
             var peer = new List<double>();
             long allocated;
-            double flops = 2.0 * shape.M * shape.N * shape.K;
-            int lda = shape.TransA ? shape.M : shape.K, ldb = shape.TransB ? shape.K : shape.N;
-            float[] a = Random(shape.M * shape.K, 1), b = Random(shape.K * shape.N, 2), c = new float[shape.M * shape.N];
+            (int batch, int m, int n, int k) = (shape.Batch, shape.M, shape.N, shape.K);
+            double flops = 2.0 * batch * m * n * k;
+            int lda = shape.TransA ? m : k, ldb = shape.TransB ? k : n;
+            float[] a = Random(batch * m * k, 1), b = Random(batch * k * n, 2), c = new float[batch * m * n];
             using (var scope = torch.NewDisposeScope())
             {
-                Tensor ta = torch.tensor(a, shape.TransA ? [shape.K, shape.M] : [shape.M, shape.K]);
-                Tensor tb = torch.tensor(b, shape.TransB ? [shape.N, shape.K] : [shape.K, shape.N]);
-                Tensor opA = shape.TransA ? ta.t() : ta, opB = shape.TransB ? tb.t() : tb;
-                void Ours() => Gemm.Sgemm(shape.TransA, shape.TransB, shape.M, shape.N, shape.K, 1f, a, lda, b, ldb, 0f, c, shape.N);
+                Tensor ta = torch.tensor(a, shape.TransA ? [batch, k, m] : [batch, m, k]);
+                Tensor tb = torch.tensor(b, shape.TransB ? [batch, n, k] : [batch, k, n]);
+                Tensor opA = shape.TransA ? ta.transpose(1, 2) : ta, opB = shape.TransB ? tb.transpose(1, 2) : tb;
+                if (batch == 1)
+                {
+                    opA = opA.squeeze(0);
+                    opB = opB.squeeze(0);
+                }
+                void Ours()
+                {
+                    if (batch == 1) Gemm.Sgemm(shape.TransA, shape.TransB, m, n, k, 1f, a, lda, b, ldb, 0f, c, n);
+                    else Gemm.SgemmBatched(batch, shape.TransA, shape.TransB, m, n, k, 1f, a, lda, (long)m * k, b, ldb, (long)k * n, 0f, c, n, (long)m * n);
+                }
                 void Theirs()
                 {
                     using Tensor result = torch.matmul(opA, opB);
@@ -162,6 +179,37 @@ public static class GemmSuite
             best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
         return best;
+    }
+
+    /// <summary>Median CPU time of the calling thread per call: time the thread spent descheduled (other
+    /// jobs on a shared machine) does not count. Only meaningful single-threaded.</summary>
+    private static double ThreadCpuSeconds(Action action, double minSeconds)
+    {
+        for (int i = 0; i < 3; i++) action();
+        var samples = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (samples.Count < 7 || total.Elapsed.TotalSeconds < minSeconds)
+        {
+            double start = ThreadCpuNow();
+            action();
+            samples.Add(ThreadCpuNow() - start);
+        }
+        return Median(samples);
+    }
+
+    private struct TimeSpec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    private static double ThreadCpuNow()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        if (ClockGetTime(ClockThreadCpuTimeId, out TimeSpec t) != 0) throw new InvalidOperationException("gemm: clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed.");
+        return t.Seconds + t.Nanoseconds * 1e-9;
     }
 
     private static float[] Random(int count, int seed)

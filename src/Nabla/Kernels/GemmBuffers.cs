@@ -20,12 +20,20 @@ internal static unsafe class GemmBuffers
     [ThreadStatic] private static long packedACapacity;
     [ThreadStatic] private static float* packedB;
     [ThreadStatic] private static long packedBCapacity;
+    [ThreadStatic] private static int* workCounter;
 
     /// <summary>This thread's buffer for packed blocks of A, at least <paramref name="floats"/> long.</summary>
     public static float* PackedA(long floats) => Ensure(ref packedA, ref packedACapacity, floats);
 
     /// <summary>This thread's buffer for packed panels of B, at least <paramref name="floats"/> long.</summary>
     public static float* PackedB(long floats) => Ensure(ref packedB, ref packedBCapacity, floats);
+
+    /// <summary>A counter the threads of one GEMM call share to take work units, on its own cache line.</summary>
+    public static int* WorkCounter()
+    {
+        if (workCounter == null) workCounter = (int*)NativeMemory.AlignedAlloc(64, 64);
+        return workCounter;
+    }
 
     private static float* Ensure(ref float* buffer, ref long capacity, long floats)
     {

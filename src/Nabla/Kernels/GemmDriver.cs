@@ -11,25 +11,28 @@ namespace Nabla.Kernels;
 /// for jc in 0..n step NC           a panel of NC columns of op(B) and C
 ///   for pc in 0..k step KC         a KC-deep slice of the inner dimension
 ///     pack op(B)[pc.., jc..] → B̃   KC×NC, lives in L3, shared by all threads
-///     for ic in 0..m step MC       (split across threads)
+///     for ic in 0..m step MC       (row blocks: the units threads take)
 ///       pack op(A)[ic.., pc..] → Ã MC×KC, lives in L2, one per thread
 ///       for jr in 0..NC step NR    a KC×NR sliver of B̃ stays in L1 ...
 ///         for ir in 0..MC step MR  ... while MR×KC slivers of Ã stream past it
 ///           micro-kernel: C[ir.., jr..] (MR×NR, in registers) += Ã sliver · B̃ sliver
 /// </code>
-/// The first KC slice applies beta to C; later slices add (beta = 1), so the product is exact
-/// accumulation in k-order regardless of blocking across threads: each element of C is computed by one
-/// thread in the same order whatever the thread count, so results are bit-identical across thread counts.
-/// Threads split the rows of C (in MR units) when there are enough of them, and otherwise the columns of
-/// the B̃ panel (in NR units) — whichever leaves the threads more evenly loaded.
+/// The first KC slice applies beta to C; later slices add (beta = 1). Each MR×NR tile of C is computed by
+/// one thread, always on the same tile grid and in k-order, so results are bit-identical whatever the
+/// thread count or which thread took which tile.
+/// Threads share the work of each KC slice dynamically: the packing of B̃ and the products are cut into
+/// units (row blocks of Ã, times groups of B̃ slivers when there are few row blocks), and each thread
+/// takes the next unit from a shared counter until none are left. On an idle machine this is an even
+/// split; on a busy one a thread that lost its core for a while just takes fewer units.
 /// </remarks>
 internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKernel
 {
     /// <summary>Depth of a packed slice: an MR×KC sliver of Ã plus a KC×NR sliver of B̃ fit in L1 (32 KiB).</summary>
     private const int KC = 256;
 
-    /// <summary>Rows of a packed Ã block: MC×KC floats ≈ 120 KiB, well inside a 1 MiB L2.</summary>
-    private static int MC => 120 / TKernel.MR * TKernel.MR;
+    /// <summary>Most rows of a packed Ã block: MC×KC floats = 144 KiB, well inside a 1 MiB L2 (Zen 4) and
+    /// below half of a 256 KiB one, next to the B̃ sliver and C's tile rows.</summary>
+    private static int MC => 144 / TKernel.MR * TKernel.MR;
 
     /// <summary>Columns of a packed B̃ panel: KC×NC floats = 4 MiB, shared in L3.</summary>
     private static int NC => 4096 / TKernel.NR * TKernel.NR;
@@ -37,80 +40,105 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
     /// <summary>Fewest multiply-adds worth handing to another thread (a hand-over costs microseconds).</summary>
     private const long MinFmaPerTask = 1L << 18;
 
-    /// <summary>Fewest floats worth packing on another thread.</summary>
-    private const long MinPackPerTask = 1L << 15;
+    /// <summary>B̃ slivers packed per work unit.</summary>
+    private const int PackSliversPerUnit = 4;
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C for m, n, k ≥ 1, on up to <paramref name="maxThreads"/> threads.</summary>
     public static void Run(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int maxThreads)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
+        int threads = Math.Min(maxThreads, ParallelFor.MaxThreads);
         int ncMax = Math.Min(NC, RoundUp(n, nr));
         int kcMax = Math.Min(KC, k);
         float* packedB = GemmBuffers.PackedB((long)ncMax * kcMax + GemmPacking.Slack);
+        int* nextUnit = GemmBuffers.WorkCounter();
+
+        // Row blocks of Ã: as few as fit MC, but a multiple of the thread count so threads finish together.
+        int blocks = (m + MC - 1) / MC;
+        if (threads > 1 && blocks > 1) blocks = RoundUp(blocks, threads);
+        int blockRows = Math.Min(MC, RoundUp((m + blocks - 1) / blocks, mr));
+        blocks = (m + blockRows - 1) / blockRows;
+
         for (int jc = 0; jc < n; jc += NC)
         {
             int nc = Math.Min(NC, n - jc);
             int slivers = (nc + nr - 1) / nr;
+            // Few row blocks (small m): also split the columns, so every thread has several units to take.
+            int groups = Math.Clamp((4 * threads + blocks - 1) / blocks, 1, slivers);
+            if (threads == 1) groups = 1;
+            int sliversPerGroup = (slivers + groups - 1) / groups;
+            groups = (slivers + sliversPerGroup - 1) / sliversPerGroup;
             for (int pc = 0; pc < k; pc += KC)
             {
                 int kc = Math.Min(KC, k - pc);
-                var pack = new PackBRange
+                long fma = (long)m * nc * kc;
+                int packUnits = (slivers + PackSliversPerUnit - 1) / PackSliversPerUnit;
+                *nextUnit = 0;
+                Fork(Math.Min(packUnits, Tasks(fma, threads)), new PackBUnits
                 {
                     TransB = transB, B = b, Ldb = ldb, P0 = pc, Kc = kc, J0 = jc, Nc = nc, Packed = packedB,
-                };
-                Fork(slivers, MinPackPerTask / ((long)nr * kc), maxThreads, pack);
-
-                int rowSlivers = (m + mr - 1) / mr;
-                long fmaPerRowSliver = (long)mr * nc * kc;
-                long fmaPerColSliver = (long)nr * m * kc;
-                int rowTasks = Tasks(rowSlivers, MinFmaPerTask / fmaPerRowSliver, maxThreads);
-                int colTasks = Tasks(slivers, MinFmaPerTask / fmaPerColSliver, maxThreads);
-                bool splitRows = Imbalance(rowSlivers, rowTasks) <= Imbalance(slivers, colTasks);
-                var compute = new ComputeRange
+                    Units = packUnits, NextUnit = nextUnit,
+                });
+                *nextUnit = 0;
+                Fork(Math.Min(blocks * groups, Tasks(fma, threads)), new ComputeUnits
                 {
-                    SplitRows = splitRows, TransA = transA, A = a, Lda = lda, M = m, P0 = pc, Kc = kc,
-                    J0 = jc, Nc = nc, PackedB = packedB, C = c, Ldc = ldc, Alpha = alpha, Beta = pc == 0 ? beta : 1f,
-                };
-                if (splitRows) Fork(rowSlivers, MinFmaPerTask / fmaPerRowSliver, maxThreads, compute);
-                else Fork(slivers, MinFmaPerTask / fmaPerColSliver, maxThreads, compute);
+                    TransA = transA, A = a, Lda = lda, M = m, BlockRows = blockRows, Groups = groups,
+                    SliversPerGroup = sliversPerGroup, Slivers = slivers, Units = blocks * groups, NextUnit = nextUnit,
+                    P0 = pc, Kc = kc, J0 = jc, Nc = nc, PackedB = packedB, C = c, Ldc = ldc,
+                    Alpha = alpha, Beta = pc == 0 ? beta : 1f,
+                });
             }
         }
     }
 
     private static int RoundUp(int x, int unit) => (x + unit - 1) / unit * unit;
 
-    private static int Tasks(int count, long minPerTask, int maxThreads) =>
-        maxThreads == 1 ? 1 : Math.Min(ParallelFor.TaskCount(count, (int)Math.Clamp(minPerTask, 1, int.MaxValue)), maxThreads);
+    private static int Tasks(long fma, int threads) => (int)Math.Clamp(fma / MinFmaPerTask, 1, threads);
 
-    /// <summary>Longest range over the average: 1 is a perfect split.</summary>
-    private static double Imbalance(int count, int tasks) => (double)((count + tasks - 1) / tasks) * tasks / count;
-
-    private static void Fork<TAction>(int count, long minPerTask, int maxThreads, TAction action) where TAction : struct, IRangeAction
+    /// <summary>Starts <paramref name="tasks"/> copies of a work-taking body (inline when one).</summary>
+    private static void Fork<TAction>(int tasks, TAction action) where TAction : struct, IRangeAction
     {
-        if (maxThreads == 1 || ParallelFor.MaxThreads == 1) action.Invoke(0, count);
-        else ParallelFor.Run(count, (int)Math.Clamp(minPerTask, 1, int.MaxValue), action);
+        if (tasks <= 1) action.Invoke(0, 1);
+        else ParallelFor.Run(tasks, 1, action);
     }
 
-    /// <summary>Packs slivers [start, end) of the B̃ panel.</summary>
-    private struct PackBRange : IRangeAction
+    /// <summary>Takes the next unit number; all copies of a body share the counter, so a thread that runs
+    /// late (another process had its core) simply takes fewer units.</summary>
+    private static int Take(int* nextUnit) => Interlocked.Increment(ref *nextUnit) - 1;
+
+    /// <summary>Packs the B̃ panel, <see cref="PackSliversPerUnit"/> slivers per unit.</summary>
+    private struct PackBUnits : IRangeAction
     {
         public bool TransB;
         public float* B;
-        public int Ldb, P0, Kc, J0, Nc;
+        public int Ldb, P0, Kc, J0, Nc, Units;
         public float* Packed;
+        public int* NextUnit;
 
-        public readonly void Invoke(int start, int end) =>
-            GemmPacking.PackB<TKernel>(TransB, B, Ldb, P0, Kc, J0, Nc, start, end, Packed);
+        public readonly void Invoke(int start, int end)
+        {
+            int slivers = (Nc + TKernel.NR - 1) / TKernel.NR;
+            for (int unit = Take(NextUnit); unit < Units; unit = Take(NextUnit))
+            {
+                int s0 = unit * PackSliversPerUnit;
+                GemmPacking.PackB<TKernel>(TransB, B, Ldb, P0, Kc, J0, Nc, s0, Math.Min(slivers, s0 + PackSliversPerUnit), Packed);
+            }
+        }
     }
 
-    /// <summary>One thread's share of C for one KC slice: row slivers [start, end) against the whole
-    /// B̃ panel, or (when splitting columns) every row against B̃ slivers [start, end).</summary>
-    private struct ComputeRange : IRangeAction
+    /// <summary>
+    /// The products for one KC slice, as units (row block, column group) in row-block order: a thread packs
+    /// a row block of Ã the first time one of its units needs it, then multiplies it by that group of B̃
+    /// slivers. Which thread takes which unit varies; what each tile computes does not.
+    /// </summary>
+    private struct ComputeUnits : IRangeAction
     {
-        public bool SplitRows, TransA;
+        public bool TransA;
         public float* A;
-        public int Lda, M, P0, Kc, J0, Nc;
+        public int Lda, M, BlockRows, Groups, SliversPerGroup, Slivers, Units;
+        public int* NextUnit;
+        public int P0, Kc, J0, Nc;
         public float* PackedB;
         public float* C;
         public int Ldc;
@@ -118,26 +146,20 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
 
         public readonly void Invoke(int start, int end)
         {
-            int mr = TKernel.MR, nr = TKernel.NR;
-            int i0 = 0, i1 = M, s0 = 0, s1 = (Nc + nr - 1) / nr;
-            if (SplitRows)
+            float* packedA = GemmBuffers.PackedA((long)BlockRows * Kc + GemmPacking.Slack);
+            float* edge = stackalloc float[TKernel.MR * TKernel.NR];
+            int packedBlock = -1;
+            for (int unit = Take(NextUnit); unit < Units; unit = Take(NextUnit))
             {
-                i0 = start * mr;
-                i1 = Math.Min(M, end * mr);
-            }
-            else
-            {
-                s0 = start;
-                s1 = end;
-            }
-            int mcMax = Math.Min(MC, RoundUp(i1 - i0, mr));
-            float* packedA = GemmBuffers.PackedA((long)mcMax * Kc + GemmPacking.Slack);
-            float* edge = stackalloc float[mr * nr];
-            for (int ic = i0; ic < i1; ic += MC)
-            {
-                int mc = Math.Min(MC, i1 - ic);
-                GemmPacking.PackA<TKernel>(TransA, A, Lda, ic, mc, P0, Kc, packedA);
-                MacroKernel(ic, mc, s0, s1, packedA, edge);
+                int block = unit / Groups, group = unit % Groups;
+                int ic = block * BlockRows, mc = Math.Min(BlockRows, M - ic);
+                if (block != packedBlock)
+                {
+                    GemmPacking.PackA<TKernel>(TransA, A, Lda, ic, mc, P0, Kc, packedA);
+                    packedBlock = block;
+                }
+                int s0 = group * SliversPerGroup;
+                MacroKernel(ic, mc, s0, Math.Min(Slivers, s0 + SliversPerGroup), packedA, edge);
             }
         }
 

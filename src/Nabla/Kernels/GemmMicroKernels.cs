@@ -103,7 +103,8 @@ internal readonly struct Avx2Kernel6x16 : IGemmMicroKernel
 }
 
 /// <summary>6×32 tile on AVX-512: the same shape as the AVX2 kernel at twice the width, 12 of the 32 zmm
-/// registers as accumulators.</summary>
+/// registers as accumulators. Written with the portable Vector512 API, which compiles to AVX-512 FMAs where
+/// the CPU has them and falls back to (slow, correct) software elsewhere — so the tests run it everywhere.</summary>
 internal readonly struct Avx512Kernel6x32 : IGemmMicroKernel
 {
     public static int MR => 6;
@@ -113,7 +114,7 @@ internal readonly struct Avx512Kernel6x32 : IGemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Tile(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
     {
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 6 && Sse.IsSupported; i++)
         {
             Sse.Prefetch0(c + (long)i * ldc);
             Sse.Prefetch0(c + (long)i * ldc + 31);
@@ -125,17 +126,17 @@ internal readonly struct Avx512Kernel6x32 : IGemmMicroKernel
             Vector512<float> b0 = Vector512.LoadAligned(b);
             Vector512<float> b1 = Vector512.LoadAligned(b + 16);
             Vector512<float> ai = Vector512.Create(a[0]);
-            c00 = Avx512F.FusedMultiplyAdd(ai, b0, c00); c01 = Avx512F.FusedMultiplyAdd(ai, b1, c01);
+            c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
             ai = Vector512.Create(a[1]);
-            c10 = Avx512F.FusedMultiplyAdd(ai, b0, c10); c11 = Avx512F.FusedMultiplyAdd(ai, b1, c11);
+            c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
             ai = Vector512.Create(a[2]);
-            c20 = Avx512F.FusedMultiplyAdd(ai, b0, c20); c21 = Avx512F.FusedMultiplyAdd(ai, b1, c21);
+            c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
             ai = Vector512.Create(a[3]);
-            c30 = Avx512F.FusedMultiplyAdd(ai, b0, c30); c31 = Avx512F.FusedMultiplyAdd(ai, b1, c31);
+            c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
             ai = Vector512.Create(a[4]);
-            c40 = Avx512F.FusedMultiplyAdd(ai, b0, c40); c41 = Avx512F.FusedMultiplyAdd(ai, b1, c41);
+            c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
             ai = Vector512.Create(a[5]);
-            c50 = Avx512F.FusedMultiplyAdd(ai, b0, c50); c51 = Avx512F.FusedMultiplyAdd(ai, b1, c51);
+            c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
             a += 6;
             b += 32;
         }
@@ -164,8 +165,8 @@ internal readonly struct Avx512Kernel6x32 : IGemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Update(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> va, Vector512<float> vb)
     {
-        Avx512F.FusedMultiplyAdd(x0, va, Vector512.Load(c) * vb).Store(c);
-        Avx512F.FusedMultiplyAdd(x1, va, Vector512.Load(c + 16) * vb).Store(c + 16);
+        Vector512.FusedMultiplyAdd(x0, va, Vector512.Load(c) * vb).Store(c);
+        Vector512.FusedMultiplyAdd(x1, va, Vector512.Load(c + 16) * vb).Store(c + 16);
     }
 }
 

@@ -70,14 +70,7 @@ public static class ParallelFor
         job.Action = action;
         job.Count = count;
         job.Tasks = tasks;
-        try
-        {
-            WorkerPool.RunAndRelease(job);
-        }
-        finally
-        {
-            job.Action = default;
-        }
+        WorkerPool.RunAndRelease(job);
     }
 
     /// <summary>The work handed to the pool: one range per task index.</summary>
@@ -86,6 +79,9 @@ public static class ParallelFor
         public int Count;
         public int Tasks;
         public abstract void Execute(int task);
+
+        /// <summary>Drops the action (it may hold references) before the pool is released.</summary>
+        public abstract void Clear();
     }
 
     /// <summary>Carries a struct action to the workers without boxing. Only one job runs on the pool at a
@@ -97,6 +93,8 @@ public static class ParallelFor
 
         public override void Execute(int task) =>
             Action.Invoke(RangeStart(Count, Tasks, task), RangeStart(Count, Tasks, task + 1));
+
+        public override void Clear() => Action = default;
     }
 }
 
@@ -154,6 +152,7 @@ internal static class WorkerPool
         }
         AllDone.Wait();
         AllDone.Reset();
+        job.Clear();
         Exception? error = firstError;
         firstError = null;
         Volatile.Write(ref busy, 0);

@@ -58,7 +58,7 @@ public static class GraphDrawing
         catch (Win32Exception e)
         {
             throw new InvalidOperationException(
-                $"GraphDrawing: the Graphviz program 'dot' was not found ({e.Message}); install graphviz (apt-get install graphviz) or write a .dot file instead", e);
+                "GraphDrawing: the Graphviz program 'dot' is not installed or not on PATH; install graphviz (apt-get install graphviz) or write a .dot file instead", e);
         }
         using (process)
         {

@@ -8,17 +8,19 @@ namespace Nabla.Scalar;
 /// of Karpathy's micrograd <c>engine.py</c>.
 /// </summary>
 /// <remarks>
-/// <para>Each operation below builds its output and, right beside it, the rule that pushes the output's
+/// <para>Each operation below builds its output and, right below it, the rule that pushes the output's
 /// gradient back to its operands (the chain rule, one local derivative at a time). The rules are
-/// <c>static</c> lambdas: they capture nothing and read their operands from the output node, so the
-/// compiler caches one delegate per operation and building a node allocates only the node itself.</para>
+/// <c>static</c> lambdas: they capture nothing and read their operands from the output node, so each
+/// operation's rule is made once, and building a node allocates only the node itself (micrograd makes a
+/// closure per node).</para>
 /// <para><b>Gradients accumulate.</b> A value used twice (<c>a * a</c>) receives the gradient of each use,
 /// summed, as the multivariate chain rule says. Calling <see cref="Backward"/> again on the same graph
 /// recomputes every intermediate gradient from zero, and <em>adds</em> one more d(output)/d(leaf) to each
 /// leaf (a value you made with <c>new Value(..)</c>: an input or a parameter), like PyTorch. So a training
 /// loop calls <see cref="MLP.ZeroGrad"/> (or <see cref="ZeroGrad"/> on the loss) before each
-/// <see cref="Backward"/>. (micrograd also accumulated into intermediate nodes, so a second call there
-/// gave leaves more than twice the gradient; Nabla does not.)</para>
+/// <see cref="Backward"/>. (micrograd also accumulates into intermediate nodes, so there a second call
+/// gives leaves neither one gradient more nor any meaningful number: for <c>y = a*b + a</c> at a = 3,
+/// b = -2, micrograd's b.grad goes 3 → 9 and Nabla's 3 → 6.)</para>
 /// <para>A graph is not safe to differentiate from two threads at once.</para>
 /// </remarks>
 public sealed class Value
@@ -33,31 +35,40 @@ public sealed class Value
     public string? Label { get; set; }
 
     /// <summary>The operation that produced this value ("+", "*", "tanh", ...); empty for a leaf.</summary>
-    public string Op { get; }
+    public string Op => _operation?.Symbol ?? "";
 
-    // The operands (null for a leaf; _b null for one-operand operations) and the rule that takes this
-    // node's Grad and adds each operand's share to the operand's Grad.
+    // The operands (null for a leaf; _b null for one-operand operations) and the operation that made
+    // this value, which carries the rule that pushes this node's Grad to its operands.
     private readonly Value? _a, _b;
-    private readonly Action<Value>? _backward;
-    private readonly double _exponent; // Pow's constant exponent, the one number a rule needs besides the nodes
-    private long _visitedInPass;       // see TopologicalOrder: a stamp instead of a visited-set
+    private readonly Operation? _operation;
+    private long _visitedInPass; // see TopologicalOrder: a stamp instead of a visited-set
 
     /// <summary>A leaf: an input, a parameter or a constant.</summary>
     public Value(double data, string? label = null)
     {
         Data = data;
         Label = label;
-        Op = "";
     }
 
-    private Value(double data, string op, Value a, Value? b, Action<Value> backward, double exponent = 0)
+    private Value(double data, Value a, Value? b, Operation operation)
     {
         Data = data;
-        Op = op;
         _a = a;
         _b = b;
-        _backward = backward;
-        _exponent = exponent;
+        _operation = operation;
+    }
+
+    /// <summary>
+    /// What an operation's nodes share: its symbol and its backward rule, which takes the output node
+    /// <c>o</c> and adds to each operand's Grad its share of <c>o.Grad</c> (the chain rule: the local
+    /// derivative times the gradient arriving from above). One instance per operation, made once, so a
+    /// node costs one small object and no closure; <see cref="Constant"/> carries Pow's exponent.
+    /// </summary>
+    private sealed class Operation(string symbol, Action<Value> backward, double constant = 0)
+    {
+        public string Symbol { get; } = symbol;
+        public Action<Value> Backward { get; } = backward;
+        public double Constant { get; } = constant;
     }
 
     /// <summary>The values this one was computed from (none for a leaf).</summary>
@@ -71,50 +82,51 @@ public sealed class Value
     }
 
     /// <summary>True for a value not computed from others (an input, a parameter, a constant).</summary>
-    public bool IsLeaf => _backward is null;
+    public bool IsLeaf => _operation is null;
 
     // Inside a backward rule: the output node is `o`, its operands are o.A and o.B.
     private Value A => _a!;
     private Value B => _b!;
 
-    // ---- the operations: forward, then its backward rule ------------------------------------------
+    // ---- the operations: forward, then right below it the backward rule -------------------------
 
-    public static Value operator +(Value a, Value b) =>
-        new(a.Data + b.Data, "+", a, b, static o =>
-        {
-            o.A.Grad += o.Grad;                  // ∂(a+b)/∂a = 1
-            o.B.Grad += o.Grad;                  // ∂(a+b)/∂b = 1
-        });
+    public static Value operator +(Value a, Value b) => new(a.Data + b.Data, a, b, AddOp);
+    private static readonly Operation AddOp = new("+", static o =>
+    {
+        o.A.Grad += o.Grad;                  // ∂(a+b)/∂a = 1
+        o.B.Grad += o.Grad;                  // ∂(a+b)/∂b = 1
+    });
 
-    public static Value operator -(Value a, Value b) =>
-        new(a.Data - b.Data, "-", a, b, static o =>
-        {
-            o.A.Grad += o.Grad;                  // ∂(a-b)/∂a = 1
-            o.B.Grad -= o.Grad;                  // ∂(a-b)/∂b = -1
-        });
+    public static Value operator -(Value a, Value b) => new(a.Data - b.Data, a, b, SubtractOp);
+    private static readonly Operation SubtractOp = new("-", static o =>
+    {
+        o.A.Grad += o.Grad;                  // ∂(a-b)/∂a = 1
+        o.B.Grad -= o.Grad;                  // ∂(a-b)/∂b = -1
+    });
 
-    public static Value operator *(Value a, Value b) =>
-        new(a.Data * b.Data, "*", a, b, static o =>
-        {
-            o.A.Grad += o.B.Data * o.Grad;       // ∂(ab)/∂a = b
-            o.B.Grad += o.A.Data * o.Grad;       // ∂(ab)/∂b = a
-        });
+    public static Value operator *(Value a, Value b) => new(a.Data * b.Data, a, b, MultiplyOp);
+    private static readonly Operation MultiplyOp = new("*", static o =>
+    {
+        o.A.Grad += o.B.Data * o.Grad;       // ∂(ab)/∂a = b
+        o.B.Grad += o.A.Data * o.Grad;       // ∂(ab)/∂b = a
+    });
 
     public static Value operator /(Value a, Value b)
     {
         if (b.Data == 0) throw new DivideByZeroException($"Div: division by zero: divisor {b} is 0 (dividend {a})");
-        return new(a.Data / b.Data, "/", a, b, static o =>
-        {
-            o.A.Grad += o.Grad / o.B.Data;                                  // ∂(a/b)/∂a = 1/b
-            o.B.Grad -= o.Grad * o.A.Data / (o.B.Data * o.B.Data);          // ∂(a/b)/∂b = -a/b²
-        });
+        return new(a.Data / b.Data, a, b, DivideOp);
     }
+    private static readonly Operation DivideOp = new("/", static o =>
+    {
+        o.A.Grad += o.Grad / o.B.Data;                                  // ∂(a/b)/∂a = 1/b
+        o.B.Grad -= o.Grad * o.A.Data / (o.B.Data * o.B.Data);          // ∂(a/b)/∂b = -a/b²
+    });
 
-    public static Value operator -(Value a) =>
-        new(-a.Data, "neg", a, null, static o =>
-        {
-            o.A.Grad -= o.Grad;                  // ∂(-a)/∂a = -1
-        });
+    public static Value operator -(Value a) => new(-a.Data, a, null, NegateOp);
+    private static readonly Operation NegateOp = new("neg", static o =>
+    {
+        o.A.Grad -= o.Grad;                  // ∂(-a)/∂a = -1
+    });
 
     /// <summary>this<sup>exponent</sup> for a constant exponent.</summary>
     public Value Pow(double exponent)
@@ -126,11 +138,12 @@ public sealed class Value
             throw new DivideByZeroException($"Pow: {this} ^ {Format(exponent)} divides by zero");
         if (double.IsInfinity(result) && !double.IsInfinity(Data))
             throw new OverflowException($"Pow: {this} ^ {Format(exponent)} overflows a double");
-        return new(result, $"^{Format(exponent)}", this, null, static o =>
+        // The exponent differs from call to call, so each Pow makes its own Operation to carry it.
+        return new(result, this, null, new Operation($"^{Format(exponent)}", static o =>
         {
-            double n = o._exponent;              // ∂(aⁿ)/∂a = n·aⁿ⁻¹ (and 0 for n = 0, even at a = 0)
+            double n = o._operation!.Constant;  // ∂(aⁿ)/∂a = n·aⁿ⁻¹ (and 0 for n = 0, even at a = 0)
             o.A.Grad += n == 0 ? 0 : n * Math.Pow(o.A.Data, n - 1) * o.Grad;
-        }, exponent);
+        }, constant: exponent));
     }
 
     public Value Exp()
@@ -138,39 +151,42 @@ public sealed class Value
         double e = Math.Exp(Data);
         if (double.IsInfinity(e) && !double.IsInfinity(Data))
             throw new OverflowException($"Exp: exp({this}) overflows a double");
-        return new(e, "exp", this, null, static o =>
-        {
-            o.A.Grad += o.Data * o.Grad;         // ∂eᵃ/∂a = eᵃ, which is the output itself
-        });
+        return new(e, this, null, ExpOp);
     }
+    private static readonly Operation ExpOp = new("exp", static o =>
+    {
+        o.A.Grad += o.Data * o.Grad;         // ∂eᵃ/∂a = eᵃ, which is the output itself
+    });
 
     public Value Log()
     {
         if (!(Data > 0)) throw new ArgumentException($"Log: operand must be positive, got {this}");
-        return new(Math.Log(Data), "log", this, null, static o =>
-        {
-            o.A.Grad += o.Grad / o.A.Data;       // ∂ln(a)/∂a = 1/a
-        });
+        return new(Math.Log(Data), this, null, LogOp);
     }
+    private static readonly Operation LogOp = new("log", static o =>
+    {
+        o.A.Grad += o.Grad / o.A.Data;       // ∂ln(a)/∂a = 1/a
+    });
 
-    public Value Tanh() =>
-        new(Math.Tanh(Data), "tanh", this, null, static o =>
-        {
-            o.A.Grad += (1 - o.Data * o.Data) * o.Grad;   // ∂tanh(a)/∂a = 1 - tanh²(a)
-        });
+    public Value Tanh() => new(Math.Tanh(Data), this, null, TanhOp);
+    private static readonly Operation TanhOp = new("tanh", static o =>
+    {
+        o.A.Grad += (1 - o.Data * o.Data) * o.Grad;   // ∂tanh(a)/∂a = 1 - tanh²(a)
+    });
 
-    public Value ReLU() =>
-        new(Data > 0 ? Data : 0, "relu", this, null, static o =>
-        {
-            o.A.Grad += o.Data > 0 ? o.Grad : 0;          // 1 where a > 0, else 0
-        });
+    public Value ReLU() => new(Data > 0 ? Data : 0, this, null, ReLUOp);
+    private static readonly Operation ReLUOp = new("relu", static o =>
+    {
+        o.A.Grad += o.Data > 0 ? o.Grad : 0;          // 1 where a > 0, else 0
+    });
 
     public Value Sigmoid() =>
         // Written so that exp never overflows: for a < 0, σ(a) = eᵃ/(1+eᵃ).
-        new(Data >= 0 ? 1 / (1 + Math.Exp(-Data)) : Math.Exp(Data) / (1 + Math.Exp(Data)), "sigmoid", this, null, static o =>
-        {
-            o.A.Grad += o.Data * (1 - o.Data) * o.Grad;  // ∂σ(a)/∂a = σ(a)(1 - σ(a))
-        });
+        new(Data >= 0 ? 1 / (1 + Math.Exp(-Data)) : Math.Exp(Data) / (1 + Math.Exp(Data)), this, null, SigmoidOp);
+    private static readonly Operation SigmoidOp = new("sigmoid", static o =>
+    {
+        o.A.Grad += o.Data * (1 - o.Data) * o.Grad;  // ∂σ(a)/∂a = σ(a)(1 - σ(a))
+    });
 
     // Numbers on either side become constant leaves, as in micrograd.
     public static Value operator +(Value a, double b) => a + new Value(b);
@@ -200,7 +216,7 @@ public sealed class Value
             for (int i = walk.Count - 1; i >= 0; i--)
             {
                 Value node = order[i];
-                node._backward?.Invoke(node);
+                node._operation?.Backward(node);
             }
         }
         finally
@@ -241,26 +257,36 @@ public sealed class Value
         GraphWalk walk = t_walk ??= new GraphWalk();
         long pass = Interlocked.Increment(ref s_pass);
         long entered = 2 * pass, emitted = 2 * pass + 1;
+        // The stack and the order as locals (the JIT keeps them in registers); written back at the end.
+        Value[] stack = walk.Stack, order = walk.Order;
+        int top = 0, count = 0, deepest = 0;
 
-        walk.Push(this);
-        while (walk.Top > 0)
+        stack[top++] = this;
+        while (top > 0)
         {
-            Value node = walk.Stack[walk.Top - 1];
+            Value node = stack[top - 1];
             if (node._visitedInPass < entered)
             {
                 node._visitedInPass = entered;                     // enter: its operands go above it
-                if (node._b is { } b && b._visitedInPass < entered) walk.Push(b);
-                if (node._a is { } a && a._visitedInPass < entered) walk.Push(a);
+                if (top + 2 > stack.Length) Array.Resize(ref stack, stack.Length * 2);
+                if (node._b is { } b && b._visitedInPass < entered) stack[top++] = b;
+                if (node._a is { } a && a._visitedInPass < entered) stack[top++] = a;
+                if (top > deepest) deepest = top;
             }
             else
             {
-                walk.Top--;
+                top--;
                 if (node._visitedInPass != entered) continue;     // a second copy of an emitted node
                 node._visitedInPass = emitted;                     // emit: all its operands are out
                 if (zeroIntermediateGrads && !node.IsLeaf) node.Grad = 0;
-                walk.Emit(node);
+                if (count == order.Length) Array.Resize(ref order, order.Length * 2);
+                order[count++] = node;
             }
         }
+        walk.Stack = stack;
+        walk.Order = order;
+        walk.Count = count;
+        walk.Deepest = deepest;
         return walk;
     }
 
@@ -272,27 +298,14 @@ public sealed class Value
     {
         public Value[] Stack = new Value[256];
         public Value[] Order = new Value[256];
-        public int Top, Count;
-        private int _deepest; // the stack's high-water mark, what Clear must wipe
-
-        public void Push(Value node)
-        {
-            if (Top == Stack.Length) Array.Resize(ref Stack, Stack.Length * 2);
-            Stack[Top++] = node;
-            if (Top > _deepest) _deepest = Top;
-        }
-
-        public void Emit(Value node)
-        {
-            if (Count == Order.Length) Array.Resize(ref Order, Order.Length * 2);
-            Order[Count++] = node;
-        }
+        public int Count;    // how much of Order the last walk filled
+        public int Deepest;  // the stack's high-water mark: what Clear must wipe
 
         public void Clear()
         {
             Array.Clear(Order, 0, Count);
-            Array.Clear(Stack, 0, _deepest);      // a walk ends with an empty stack, but pops leave copies
-            Count = Top = _deepest = 0;
+            Array.Clear(Stack, 0, Deepest);  // a walk ends with an empty stack, but pops leave copies
+            Count = Deepest = 0;
         }
     }
 

@@ -25,32 +25,33 @@ internal sealed class StridedRows
     {
         int operands = strides.Length;
         // Merge from the innermost dimension outwards; size-1 dimensions carry no information.
-        var sizes = new List<int>();
-        var merged = new List<int[]>();
+        // mergedBuffer[k * operands + o] is the stride of operand o along merged dimension k (innermost first).
+        Span<int> sizesBuffer = stackalloc int[shape.Length];
+        Span<int> mergedBuffer = stackalloc int[shape.Length * operands];
+        int count = 0;
         for (int d = shape.Length - 1; d >= 0; d--)
         {
             if (shape[d] == 1) continue;
-            if (sizes.Count > 0)
+            if (count > 0)
             {
-                int last = sizes.Count - 1;
+                int last = count - 1;
                 bool mergeable = true;
                 for (int o = 0; o < operands; o++)
-                    if (strides[o][d] != merged[last][o] * sizes[last]) { mergeable = false; break; }
+                    if (strides[o][d] != mergedBuffer[last * operands + o] * sizesBuffer[last]) { mergeable = false; break; }
                 if (mergeable)
                 {
-                    sizes[last] *= shape[d];
+                    sizesBuffer[last] *= shape[d];
                     continue;
                 }
             }
-            var s = new int[operands];
-            for (int o = 0; o < operands; o++) s[o] = strides[o][d];
-            sizes.Add(shape[d]);
-            merged.Add(s);
+            for (int o = 0; o < operands; o++) mergedBuffer[count * operands + o] = strides[o][d];
+            sizesBuffer[count++] = shape[d];
         }
+        Span<int> sizes = sizesBuffer[..count];
 
         Offsets = (int[])offsets.Clone();
         InnerStrides = new int[operands];
-        if (sizes.Count == 0)
+        if (count == 0)
         {
             RowLength = Shapes.Count(shape); // 1, or 0 for an empty tensor
             RowCount = RowLength == 0 ? 0 : 1;
@@ -60,8 +61,8 @@ internal sealed class StridedRows
             return;
         }
         RowLength = sizes[0];
-        for (int o = 0; o < operands; o++) InnerStrides[o] = merged[0][o];
-        int outer = sizes.Count - 1;
+        for (int o = 0; o < operands; o++) InnerStrides[o] = mergedBuffer[o];
+        int outer = count - 1;
         outerSizes = new int[outer];
         outerStrides = new int[outer][];
         long rows = 1;
@@ -69,7 +70,7 @@ internal sealed class StridedRows
         {
             // Outermost first, so Advance walks from the end.
             outerSizes[i] = sizes[outer - i];
-            outerStrides[i] = merged[outer - i];
+            outerStrides[i] = mergedBuffer.Slice((outer - i) * operands, operands).ToArray();
             rows *= outerSizes[i];
         }
         RowCount = shape.Length > 0 && Shapes.Count(shape) == 0 ? 0 : (int)rows;

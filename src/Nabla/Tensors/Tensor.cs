@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Nabla.Tensors;
 
 /// <summary>
@@ -208,6 +206,6 @@ public sealed partial class Tensor
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>A fresh copy of a shape, for a tensor that will own it.</summary>
     internal static int[] ShapeOf(ReadOnlySpan<int> shape) => shape.ToArray();
 }

@@ -65,33 +65,34 @@ public sealed class BpeTokenizer : Tokenizer
 
     public override void EncodeOrdinary(ReadOnlySpan<char> text, List<int> output)
     {
+        ChunkCache cache = _model.Cache;
         if (_splitter is CoveringSplitter covering)
         {
             for (int position = 0; position < text.Length;)
             {
                 int end = covering.ChunkEnd(text, position);
-                EncodeChunk(text[position..end], output);
+                EncodeChunk(text[position..end], output, cache);
                 position = end;
             }
             return;
         }
         for (int position = 0; _splitter.TryNextChunk(text, position, out int start, out int chunkEnd); position = chunkEnd)
-            EncodeChunk(text[start..chunkEnd], output);
+            EncodeChunk(text[start..chunkEnd], output, cache);
     }
 
     /// <summary>One chunk: to UTF-8 (a lone surrogate becomes U+FFFD's bytes EF BF BD, as in tiktoken), then merges.</summary>
     [SkipLocalsInit]
-    private void EncodeChunk(ReadOnlySpan<char> chunk, List<int> output)
+    private void EncodeChunk(ReadOnlySpan<char> chunk, List<int> output, ChunkCache cache)
     {
         const int StackChars = 128;
         if (chunk.Length <= StackChars)
         {
             Span<byte> buffer = stackalloc byte[StackChars * 3];
-            _model.EncodeChunk(buffer[..ToUtf8(chunk, buffer)], output);
+            _model.EncodeChunk(buffer[..ToUtf8(chunk, buffer)], output, cache);
             return;
         }
         byte[] rented = System.Buffers.ArrayPool<byte>.Shared.Rent(chunk.Length * 3);
-        _model.EncodeChunk(rented.AsSpan(0, ToUtf8(chunk, rented)), output);
+        _model.EncodeChunk(rented.AsSpan(0, ToUtf8(chunk, rented)), output, cache);
         System.Buffers.ArrayPool<byte>.Shared.Return(rented);
     }
 

@@ -18,13 +18,16 @@ public static class TiktokenFile
 
     /// <summary>Reads a rank file: the bytes of each rank (index = rank; null for unused ranks).
     /// Errors name <paramref name="fileName"/> and the line.</summary>
-    public static byte[]?[] ReadRanks(Stream stream, string fileName)
+    public static byte[]?[] ReadRanks(Stream stream, string fileName) => ReadRanks(stream, fileName, out _);
+
+    private static byte[]?[] ReadRanks(Stream stream, string fileName, out int[] lineOfRank)
     {
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
         ReadOnlySpan<byte> data = memory.GetBuffer().AsSpan(0, (int)memory.Length);
 
         var tokens = new List<byte[]?>();
+        var lines = new List<int>();
         var decoded = new byte[1024];
         int lineNumber = 0, count = 0;
         while (!data.IsEmpty)
@@ -50,12 +53,14 @@ public static class TiktokenFile
             if (space > 0 && !int.TryParse(line[(space + 1)..], System.Globalization.NumberStyles.None, null, out rank))
                 throw Error(fileName, lineNumber, $"rank '{Text(line[(space + 1)..])}' is not a non-negative integer");
             if (rank > MaxRank) throw Error(fileName, lineNumber, $"rank {rank} is out of range (at most {MaxRank})");
-            while (tokens.Count <= rank) tokens.Add(null);
+            while (tokens.Count <= rank) { tokens.Add(null); lines.Add(0); }
+            lines[rank] = lineNumber;
             if (tokens[rank] is not null) throw Error(fileName, lineNumber, $"rank {rank} appears twice");
             tokens[rank] = decoded.AsSpan(0, length).ToArray();
             count++;
         }
         if (count == 0) throw new FormatException($"{fileName}: no tokens (the file is empty or truncated)");
+        lineOfRank = lines.ToArray();
         return tokens.ToArray();
     }
 
@@ -65,7 +70,10 @@ public static class TiktokenFile
 
     /// <summary>A rank file as a tokenizer: every split of a token into two tokens is a merge into it.</summary>
     public static BpeTokenizer Load(Stream stream, string fileName, string? pattern, IReadOnlyDictionary<string, int>? specialTokens, string? name = null)
-        => FromRanks(ReadRanks(stream, fileName), fileName, pattern, specialTokens, name ?? Path.GetFileNameWithoutExtension(fileName));
+    {
+        byte[]?[] tokens = ReadRanks(stream, fileName, out int[] lineOfRank);
+        return FromRanks(tokens, fileName, pattern, specialTokens, name ?? Path.GetFileNameWithoutExtension(fileName), lineOfRank);
+    }
 
     public static BpeTokenizer Load(string path, string? pattern, IReadOnlyDictionary<string, int>? specialTokens)
     {
@@ -74,11 +82,15 @@ public static class TiktokenFile
         return Load(stream, path, pattern, specialTokens);
     }
 
-    internal static BpeTokenizer FromRanks(byte[]?[] tokens, string fileName, string? pattern, IReadOnlyDictionary<string, int>? specialTokens, string name)
+    internal static BpeTokenizer FromRanks(byte[]?[] tokens, string fileName, string? pattern, IReadOnlyDictionary<string, int>? specialTokens,
+        string name, int[] lineOfRank)
     {
         ByteSequenceTable table;
         try { table = new ByteSequenceTable(tokens); }
-        catch (ArgumentException e) { throw new FormatException($"{fileName}: {e.Message}"); }
+        catch (ByteSequenceTable.DuplicateException e)
+        {
+            throw new FormatException($"{fileName}:{lineOfRank[e.Id]}: token of rank {e.Id} has the same bytes as the token of rank {e.Existing}");
+        }
 
         var byteToToken = new int[256];
         for (int b = 0; b < 256; b++)

@@ -145,6 +145,34 @@ public class ParallelForTests
         Assert.All(visits[..1000], v => Assert.Equal(1, v));
     }
 
+    [Fact]
+    public unsafe void ConcurrentCallersEachCoverTheirIndices()
+    {
+        int saved = ParallelFor.MaxThreads;
+        const int callers = 4, repeats = 300, count = 257;
+        var visits = new int[callers * count];
+        var ids = new int[callers * count];
+        try
+        {
+            ParallelFor.MaxThreads = 2;
+            fixed (int* v = visits, t = ids)
+            {
+                int* vp = v, tp = t;
+                var threads = Enumerable.Range(0, callers).Select(caller => new Thread(() =>
+                {
+                    for (int r = 0; r < repeats; r++) ParallelFor.Run(count, 1, new CountVisits(vp + caller * count, tp + caller * count));
+                })).ToList();
+                threads.ForEach(thread => thread.Start());
+                threads.ForEach(thread => thread.Join());
+            }
+        }
+        finally
+        {
+            ParallelFor.MaxThreads = saved;
+        }
+        Assert.All(visits, v => Assert.Equal(repeats, v));
+    }
+
     private readonly struct ThrowAt(int bad) : IRangeAction
     {
         public void Invoke(int start, int end)

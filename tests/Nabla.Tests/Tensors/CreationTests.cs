@@ -26,6 +26,14 @@ public class CreationTests
     }
 
     [Fact]
+    public void RangesMatchLibtorch()
+    {
+        Nabla.Tests.Tensors.Support.TorchParity.Check(_ => Tensor.Arange(-1f, 2.2f, 0.3f), _ => TorchSharp.torch.arange(-1f, 2.2f, 0.3f), []);
+        Nabla.Tests.Tensors.Support.TorchParity.Check(_ => Tensor.Linspace(-2f, 3f, 11), _ => TorchSharp.torch.linspace(-2f, 3f, 11), []);
+        Nabla.Tests.Tensors.Support.TorchParity.Check(_ => Tensor.Full(0.5f, 2, 3), _ => TorchSharp.torch.full([2L, 3L], 0.5f), []);
+    }
+
+    [Fact]
     public void FromArrayCopiesAndChecksTheCount()
     {
         float[] values = [1, 2, 3, 4, 5, 6];

@@ -129,6 +129,22 @@ public static class OpCases
         new("matmul batched transposed", g => [Normal(g, 2, 3, 4), Normal(g, 2, 3, 5)],
             x => x[0].Transpose(-1, -2).MatMul(x[1]), x => x[0].transpose(-1, -2).matmul(x[1])),
 
+        new("matmul attention heads", g => [Normal(g, 2, 3, 12)],
+            // qkv [B, T, 3C] split into q, k: [B, T, nh, hs] → [B, nh, T, hs]; scores = q · kᵀ, then · v.
+            x =>
+            {
+                Tensor[] p = x[0].Split(4, 2);
+                Tensor q = p[0].Reshape(2, 3, 2, 2).Transpose(1, 2), k = p[1].Reshape(2, 3, 2, 2).Transpose(1, 2), v = p[2].Reshape(2, 3, 2, 2).Transpose(1, 2);
+                return q.MatMul(k.Transpose(-2, -1)).MatMul(v);
+            },
+            x =>
+            {
+                TT[] p = x[0].split(4, 2);
+                TT q = p[0].reshape(2, 3, 2, 2).transpose(1, 2), k = p[1].reshape(2, 3, 2, 2).transpose(1, 2), v = p[2].reshape(2, 3, 2, 2).transpose(1, 2);
+                return q.matmul(k.transpose(-2, -1)).matmul(v);
+            }),
+        new("matmul broadcast operand summed", g => [Normal(g, 3, 4), Normal(g, 5, 4, 2)], x => x[0].MatMul(x[1]), x => x[0].matmul(x[1])),
+
         // ---- views ----
         new("transpose contiguous", g => [Normal(g, 2, 3, 4)], x => x[0].Transpose(0, 2).Contiguous() * 1f, x => x[0].transpose(0, 2).contiguous() * 1f),
         new("permute", g => [Normal(g, 2, 3, 4)], x => x[0].Permute(1, 2, 0) * 1f, x => x[0].permute(1, 2, 0) * 1f),

@@ -41,6 +41,18 @@ public class EncodingParityTests
         }
     }
 
+    [Fact]
+    public void The_surrogate_pair_trap_is_real_ML_Tokenizers_as_shipped_differs_outside_the_BMP()
+    {
+        // .NET's Regex reads 𝐀 (U+1D400, a letter) as two surrogates, that is two symbols, so "𝐀's" is split
+        // "𝐀'", "s" (a run of symbols) instead of the word "𝐀" and the contraction "'s".
+        const string text = "𝐀's";
+        int[] shipped = References.Ml("cl100k_base").EncodeToIds(text).ToArray();
+        int[] codePoints = References.CodePointExact("cl100k_base").EncodeToIds(text).ToArray();
+        Assert.NotEqual(shipped, codePoints);
+        Assert.Equal(codePoints, Encodings.Cl100kBase.EncodeOrdinary(text));
+    }
+
     [Theory]
     [MemberData(nameof(Names))]
     public void Stress_corpus_inside_the_BMP_matches_ML_Tokenizers_as_shipped(string name)

@@ -148,34 +148,45 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// One GEMM per batch matrix. When every operand's matrices are evenly spaced (the usual case) this is
-    /// one batched call; when the output repeats (a broadcast operand's gradient) the products must run one
-    /// after another, since they add into the same memory.
+    /// One GEMM per batch matrix, as few kernel calls as the layout allows. When every operand's matrices
+    /// are evenly spaced (the usual case) this is one batched call. Otherwise (e.g. attention heads cut out
+    /// of a fused qkv projection: evenly spaced within a sequence, not across) it is one batched call per
+    /// group along the last batch dimension. A stride of 0 for C (a broadcast operand's gradient) makes the
+    /// batched GEMM add every product into the same matrix, in batch order.
     /// </summary>
     private static void Gemms(int[] batch, bool transA, bool transB, int m, int n, int k,
         float[] a, int[] aOffsets, int lda, float[] b, int[] bOffsets, int ldb, float beta, float[] c, int[] cOffsets, int ldc)
     {
         int count = cOffsets.Length;
         if (count == 0 || m == 0 || n == 0) return;
-        if (count == 1)
+        int group = EvenlySpaced(aOffsets, bOffsets, cOffsets, 0, count) ? count
+            : batch.Length > 0 && batch[^1] > 1 ? batch[^1] : 1;
+        for (int start = 0; start < count; start += group)
         {
-            Gemm.Sgemm(transA, transB, m, n, k, 1f, a.AsSpan(aOffsets[0]), lda, b.AsSpan(bOffsets[0]), ldb, beta, c.AsSpan(cOffsets[0]), ldc);
-            return;
+            if (group == 1 || EvenlySpaced(aOffsets, bOffsets, cOffsets, start, group)) Batched(start, group);
+            else for (int i = start; i < start + group; i++) Batched(i, 1); // no regular layout: one at a time
         }
-        if (EvenlySpaced(aOffsets, out long strideA) && EvenlySpaced(bOffsets, out long strideB)
-            && EvenlySpaced(cOffsets, out long strideC) && strideC != 0)
+
+        void Batched(int start, int length)
         {
-            Gemm.SgemmBatched(count, transA, transB, m, n, k, 1f, a.AsSpan(aOffsets[0]), lda, strideA,
-                b.AsSpan(bOffsets[0]), ldb, strideB, beta, c.AsSpan(cOffsets[0]), ldc, strideC);
-            return;
+            long strideA = length > 1 ? aOffsets[start + 1] - aOffsets[start] : 0;
+            long strideB = length > 1 ? bOffsets[start + 1] - bOffsets[start] : 0;
+            long strideC = length > 1 ? cOffsets[start + 1] - cOffsets[start] : 0;
+            Gemm.SgemmBatched(length, transA, transB, m, n, k, 1f,
+                a.AsSpan(aOffsets[start]), lda, strideA, b.AsSpan(bOffsets[start]), ldb, strideB,
+                beta, c.AsSpan(cOffsets[start]), ldc, strideC);
         }
-        for (int i = 0; i < count; i++)
-            Gemm.Sgemm(transA, transB, m, n, k, 1f, a.AsSpan(aOffsets[i]), lda, b.AsSpan(bOffsets[i]), ldb, beta, c.AsSpan(cOffsets[i]), ldc);
     }
 
-    private static bool EvenlySpaced(int[] offsets, out long stride)
+    /// <summary>True if offsets[start..start+length) of all three operands are arithmetic progressions with non-negative steps.</summary>
+    private static bool EvenlySpaced(int[] a, int[] b, int[] c, int start, int length) =>
+        EvenlySpaced(a.AsSpan(start, length)) && EvenlySpaced(b.AsSpan(start, length)) && EvenlySpaced(c.AsSpan(start, length));
+
+    private static bool EvenlySpaced(ReadOnlySpan<int> offsets)
     {
-        stride = offsets.Length > 1 ? offsets[1] - offsets[0] : 0;
+        if (offsets.Length < 2) return true;
+        int stride = offsets[1] - offsets[0];
+        if (stride < 0) return false;
         for (int i = 2; i < offsets.Length; i++)
             if (offsets[i] - offsets[i - 1] != stride) return false;
         return true;

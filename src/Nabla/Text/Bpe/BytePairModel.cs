@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Nabla.Text.Bpe;
 
@@ -30,16 +31,28 @@ internal sealed class BytePairModel
     /// <summary>Beyond this many bytes a chunk is merged with a heap (n log n) rather than by scanning (n²).</summary>
     private const int ScanLimit = 96;
 
-    public void EncodeChunk(ReadOnlySpan<byte> chunk, List<int> output)
+    private readonly ThreadLocal<ChunkCache> _caches = new(() => new ChunkCache());
+
+    /// <summary>This thread's cache of recent chunks (fetch it once per text, not per chunk).</summary>
+    public ChunkCache Cache => _caches.Value!;
+
+    public void EncodeChunk(ReadOnlySpan<byte> chunk, List<int> output, ChunkCache? cache = null)
     {
         if (chunk.Length == 1) { output.Add(ByteToToken[chunk[0]]); return; }
-        if (WholeTokens is not null)
+        if (cache is not null)
         {
-            int whole = WholeTokens.Find(chunk);
-            if (whole >= 0) { output.Add(whole); return; }
+            if (chunk.Length <= ChunkCache.MaxBytes ? cache.TryAppend(chunk, output)
+                : chunk.Length <= ChunkCache.MaxLongBytes && cache.TryAppendLong(chunk, output)) return;
         }
-        if (chunk.Length <= ScanLimit) MergeByScanning(chunk, output);
+        int before = output.Count;
+        int whole = WholeTokens is null ? -1 : WholeTokens.Find(chunk);
+        if (whole >= 0) output.Add(whole);
+        else if (chunk.Length <= ScanLimit) MergeByScanning(chunk, output);
         else MergeWithHeap(chunk, output);
+        if (cache is null) return;
+        ReadOnlySpan<int> tokens = CollectionsMarshal.AsSpan(output)[before..];
+        if (chunk.Length <= ChunkCache.MaxBytes) cache.Store(chunk, tokens);
+        else if (chunk.Length <= ChunkCache.MaxLongBytes) cache.StoreLong(chunk, tokens);
     }
 
     /// <summary>Short chunks: keep the tokens and the rank of each adjacent pair in two small arrays and scan for the minimum.</summary>

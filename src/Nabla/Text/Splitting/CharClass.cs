@@ -32,12 +32,14 @@ internal enum CharClass : byte
 
 internal static class CharClasses
 {
-    private static readonly CharClass[] Ascii = BuildAscii();
+    // The class of every BMP character, looked up rather than computed (64 KiB, built once).
+    private static readonly CharClass[] Bmp = BuildBmp();
 
-    private static CharClass[] BuildAscii()
+    private static CharClass[] BuildBmp()
     {
-        var table = new CharClass[128];
-        for (int c = 0; c < 128; c++) table[c] = OfCategory(CharUnicodeInfo.GetUnicodeCategory(c), c);
+        var table = new CharClass[0x10000];
+        for (int c = 0; c < 0x10000; c++)
+            table[c] = c is >= 0xD800 and <= 0xDFFF ? CharClass.None : OfCategory(CharUnicodeInfo.GetUnicodeCategory(c), c);
         return table;
     }
 
@@ -47,11 +49,11 @@ internal static class CharClasses
     {
         char c = text[i];
         length = 1;
-        if (c < 128) return Ascii[c];
-        return NonAscii(text, i, ref length);
+        if (!char.IsSurrogate(c)) return Bmp[c];
+        return Surrogate(text, i, ref length);
     }
 
-    private static CharClass NonAscii(ReadOnlySpan<char> text, int i, ref int length)
+    private static CharClass Surrogate(ReadOnlySpan<char> text, int i, ref int length)
     {
         char c = text[i];
         if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
@@ -61,8 +63,7 @@ internal static class CharClasses
             return OfCategory(CharUnicodeInfo.GetUnicodeCategory(codePoint), codePoint);
         }
         // A lone surrogate is read as U+FFFD (OtherSymbol): no letter, no number, no space.
-        if (char.IsSurrogate(c)) return CharClass.None;
-        return OfCategory(CharUnicodeInfo.GetUnicodeCategory(c), c);
+        return CharClass.None;
     }
 
     private static CharClass OfCategory(UnicodeCategory category, int codePoint)
