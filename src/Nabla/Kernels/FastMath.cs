@@ -66,7 +66,8 @@ internal static class FastMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T ErfcScaled<T>(T a) where T : struct, ILanes<T>
     {
-        a = T.Min(T.Broadcast(9.5f), a);
+        // No clamp at 9.5: beyond it the fit extrapolates to E(0) = 0.2821 ≈ 1/(2√π), erfcx's own limit
+        // of (1 + a/2)/(a√π), and e^(−a²) has underflowed to 0 long before; a = ∞ gives t = 0.
         T t = T.Broadcast(1f) / T.MultiplyAdd(a, T.Broadcast(0.5f), T.Broadcast(1f));
         T e = T.Broadcast(0.03118522498f);
         e = T.MultiplyAdd(e, t, T.Broadcast(-0.1642942641f));

@@ -57,6 +57,10 @@ public class GeluTests
             if (ulps > worst) { worst = ulps; worstAt = xs[i]; }
         }
         Assert.True(worst <= 2, $"erf is {worst} ulps off at x = {worstAt}");
+        Assert.Equal(1f, Gelu.Erf(20f));
+        Assert.Equal(1f, Gelu.Erf(float.PositiveInfinity));
+        Assert.Equal(-1f, Gelu.Erf(float.NegativeInfinity));
+        Assert.True(float.IsNaN(Gelu.Erf(float.NaN)));
     }
 
     [Fact]
