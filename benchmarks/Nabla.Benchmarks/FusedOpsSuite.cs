@@ -7,14 +7,15 @@ using static TorchSharp.torch;
 namespace Nabla.Benchmarks;
 
 /// <summary>
-/// <c>ops [--threads N] [--rounds R] [--seconds S] [--best] [--only TEXT]</c>: the fused kernels (softmax, log-softmax,
+/// <c>ops [--threads N] [--rounds R] [--seconds S] [--best | --cpu] [--only TEXT]</c>: the fused kernels (softmax, log-softmax,
 /// cross-entropy, layer norm, GELU) and elementwise add/mul/exp at a small GPT's activation sizes
 /// (B·T = 12·64 = 768 rows of C = 128 or 4C = 512), forward and forward+backward, Nabla beside libtorch
 /// (TorchSharp) on the same thread count. Each row is measured R times alternating Nabla and libtorch; the
 /// table shows median microseconds per call and the throughput ratio (libtorch time / Nabla time: above 1,
 /// Nabla is faster). libtorch's forward runs under no_grad; its backward is autograd's (the real cost a
 /// training step pays). <c>--best</c> reports the fastest sample instead of the median (for a machine shared
-/// with other jobs). Nabla writes into buffers allocated once; "alloc B" is what a warm Nabla call allocates.
+/// with other jobs); <c>--cpu</c> reports process CPU time per call (meaningful with <c>--threads 1</c>:
+/// it hardly counts time spent waiting for a core). Nabla writes into buffers allocated once; "alloc B" is what a warm Nabla call allocates.
 /// </summary>
 public static class FusedOpsSuite
 {
@@ -29,14 +30,16 @@ public static class FusedOpsSuite
         double seconds = Option(args, "--seconds", 0.25);
         int onlyAt = Array.IndexOf(args, "--only");
         string only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : "";
-        bool best = args.Contains("--best");
-        Func<Action, double> time = best ? action => BestSeconds(action, seconds) : action => Measure.MedianSeconds(action, minSeconds: seconds);
+        bool best = args.Contains("--best"), cpu = args.Contains("--cpu");
+        Func<Action, double> time = cpu ? action => CpuSecondsPerCall(action, seconds)
+            : best ? action => BestSeconds(action, seconds) : action => Measure.MedianSeconds(action, minSeconds: seconds);
         ParallelFor.MaxThreads = threads;
         torch.set_num_threads(threads);
 
         Console.WriteLine($"fused ops at a small GPT's activations, rows = 12·64 = {Rows}; {threads} threads " +
-            $"(Nabla ParallelFor.MaxThreads, torch.set_num_threads); {(best ? "best sample" : "median")} of {rounds} alternating rounds of ≥{seconds:0.00}s");
+            $"(Nabla ParallelFor.MaxThreads, torch.set_num_threads); {(cpu ? "process CPU time per call" : best ? "best sample" : "median")} of {rounds} alternating rounds of ≥{seconds:0.00}s");
         Console.WriteLine($"{"op",-34} {"shape",-9} {"Nabla µs",9} {"torch µs",9} {"ratio",6} {"alloc B",8}");
+        var ratios = new List<double>();
         foreach (int cols in new[] { 128, 512 })
         {
             using var scope = torch.NewDisposeScope();
@@ -55,8 +58,12 @@ public static class FusedOpsSuite
                 }
                 double n = Median(ours) * 1e6, t = Median(theirs) * 1e6;
                 Console.WriteLine($"{c.Name,-34} {Rows}x{cols,-5} {n,9:0.0} {t,9:0.0} {t / n,6:0.00} {allocated,8}");
+                ratios.Add(t / n);
             }
         }
+        if (ratios.Count > 0)
+            Console.WriteLine($"geometric mean of the ratios: {Math.Exp(ratios.Average(Math.Log)):0.00} over {ratios.Count} rows; " +
+                $"{ratios.Count(r => r >= 1)} rows at or above libtorch");
         return 0;
     }
 
@@ -64,7 +71,7 @@ public static class FusedOpsSuite
     {
         int size = Rows * cols;
         float[] x = Random(size, 1, 2f), dy = Random(size, 2, 1f), y = new float[size], dx = new float[size];
-        float[] b = Random(size, 3, 1f), z = new float[size];
+        float[] b = Random(size, 3, 1f), z = new float[size], db2 = new float[size];
         float[] weight = Random(cols, 4, 0.2f, 1f), bias = Random(cols, 5, 0.2f), dw = new float[cols], db = new float[cols];
         float[] mean = new float[Rows], rstd = new float[Rows];
         var rng = new Random(6);
@@ -123,10 +130,34 @@ public static class FusedOpsSuite
             TorchForward(() => nn.functional.gelu(tx, GELU.Approximate.none)));
         yield return new("gelu erf fwd+bwd", () => { Gelu.Forward(x, y, false); Gelu.Backward(x, dy, dx, false); },
             TorchTrain(() => nn.functional.gelu(leaf, GELU.Approximate.none), tdy, leaf));
-        // Elementwise span kernels: TensorPrimitives (single-threaded) until Nabla.Kernels has its own.
-        yield return new("add fwd (TensorPrimitives)", () => TensorPrimitives.Add(x, b, z), TorchForward(() => tx + tb));
-        yield return new("mul fwd (TensorPrimitives)", () => TensorPrimitives.Multiply(x, b, z), TorchForward(() => tx * tb));
-        yield return new("exp fwd (TensorPrimitives)", () => TensorPrimitives.Exp(x, z), TorchForward(() => tx.exp()));
+        // Elementwise span kernels (Nabla.Kernels.Elementwise: split across threads above 32K elements).
+        // Backward as autograd would run it: add passes dy to both inputs, mul scales it by the other input,
+        // exp multiplies it by the output.
+        Tensor bLeaf2 = tb.clone().requires_grad_(true);
+        Elementwise.SpanFunction exp = static (input, output) => TensorPrimitives.Exp(input, output);
+        yield return new("add fwd", () => Elementwise.Binary(x, b, z, new AddOperator()), TorchForward(() => tx + tb));
+        yield return new("add fwd+bwd", () =>
+            {
+                Elementwise.Binary(x, b, z, new AddOperator());
+                Elementwise.Binary(dx, dy, dx, new AddOperator());   // dx += dy
+                Elementwise.Binary(db2, dy, db2, new AddOperator());
+            },
+            TorchTrain(() => leaf + bLeaf2, tdy, leaf, bLeaf2));
+        yield return new("mul fwd", () => Elementwise.Binary(x, b, z, new MultiplyOperator()), TorchForward(() => tx * tb));
+        yield return new("mul fwd+bwd", () =>
+            {
+                Elementwise.Binary(x, b, z, new MultiplyOperator());
+                Elementwise.BinaryAccumulate(dy, b, dx, new MultiplyOperator());
+                Elementwise.BinaryAccumulate(dy, x, db2, new MultiplyOperator());
+            },
+            TorchTrain(() => leaf * bLeaf2, tdy, leaf, bLeaf2));
+        yield return new("exp fwd", () => Elementwise.Map(x, z, exp), TorchForward(() => tx.exp()));
+        yield return new("exp fwd+bwd", () =>
+            {
+                Elementwise.Map(x, z, exp);
+                Elementwise.BinaryAccumulate(dy, z, dx, new MultiplyOperator());
+            },
+            TorchTrain(() => leaf.exp(), tdy, leaf));
     }
 
     private static float[] Random(int count, int seed, float scale, float offset = 0f)
@@ -135,6 +166,27 @@ public static class FusedOpsSuite
         var values = new float[count];
         for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1) * scale + offset;
         return values;
+    }
+
+    /// <summary>
+    /// Process CPU seconds per call, averaged over calls for at least <paramref name="seconds"/> of wall time.
+    /// With one thread this counts the work itself and hardly the waiting, so it stays comparable when
+    /// other jobs share the cores (with more threads, spinning workers would be counted too).
+    /// </summary>
+    private static double CpuSecondsPerCall(Action action, double seconds)
+    {
+        for (int i = 0; i < 3; i++) action();
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan start = process.TotalProcessorTime;
+        int calls = 0;
+        while (calls < 20 || clock.Elapsed.TotalSeconds < seconds)
+        {
+            action();
+            calls++;
+        }
+        process.Refresh();
+        return (process.TotalProcessorTime - start).TotalSeconds / calls;
     }
 
     private static void WarmUp(Action action)

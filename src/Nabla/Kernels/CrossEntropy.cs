@@ -81,6 +81,7 @@ public static unsafe class CrossEntropy
         {
             if (RowMath.Use512) Run<Lanes512>(start, end);
             else if (RowMath.Use256) Run<Lanes256>(start, end);
+            else if (RowMath.Use128) Run<Lanes128>(start, end);
             else Run<Lanes1>(start, end);
         }
 
@@ -103,6 +104,7 @@ public static unsafe class CrossEntropy
         {
             if (RowMath.Use512) Run<Lanes512>(start, end);
             else if (RowMath.Use256) Run<Lanes256>(start, end);
+            else if (RowMath.Use128) Run<Lanes128>(start, end);
             else Run<Lanes1>(start, end);
         }
 

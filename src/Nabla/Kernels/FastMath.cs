@@ -58,28 +58,29 @@ internal static class FastMath
     }
 
     /// <summary>
-    /// erfc(a) for a ≥ 0, in the form t · exp(−a² + H(t)) with t = 1 / (1 + a/2) (the form of the Chebyshev
-    /// fit in Numerical Recipes' erfcc); H is our degree-10 fit on a ∈ [0, 9.5] (absolute error 8e−9 in
-    /// the exponent). What remains is float rounding of −a² + H, about a² · 6e−8 relative: 5e−7 at a = 3,
-    /// where erfc is 2e−5. Beyond 9.5, erfc underflows float anyway.
+    /// The scaled complementary error function erfcx(a) = e^(a²) · erfc(a) for a ≥ 0, as t · E(t) with
+    /// t = 1 / (1 + a/2) (the variable of Numerical Recipes' erfcc) and E our degree-10 fit on a ∈ [0, 9.5]:
+    /// E runs from 1 down to 0.34 with small coefficients, so Horner's rule in float is stable; fitted
+    /// relative error 6e−9. Splitting off e^(−a²) lets GELU's backward reuse it as the normal density.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Erfc<T>(T a) where T : struct, ILanes<T>
+    private static T ErfcScaled<T>(T a) where T : struct, ILanes<T>
     {
-        a = T.Min(T.Broadcast(9.5f), a);
+        // No clamp at 9.5: beyond it the fit extrapolates to E(0) = 0.2821 ≈ 1/(2√π), erfcx's own limit
+        // of (1 + a/2)/(a√π), and e^(−a²) has underflowed to 0 long before; a = ∞ gives t = 0.
         T t = T.Broadcast(1f) / T.MultiplyAdd(a, T.Broadcast(0.5f), T.Broadcast(1f));
-        T h = T.Broadcast(-0.1572494252f);
-        h = T.MultiplyAdd(h, t, T.Broadcast(1.063573742f));
-        h = T.MultiplyAdd(h, t, T.Broadcast(-3.027847669f));
-        h = T.MultiplyAdd(h, t, T.Broadcast(4.601240036f));
-        h = T.MultiplyAdd(h, t, T.Broadcast(-3.903193809f));
-        h = T.MultiplyAdd(h, t, T.Broadcast(1.893144849f));
-        h = T.MultiplyAdd(h, t, T.Broadcast(-0.8091788933f));
-        h = T.MultiplyAdd(h, t, T.Broadcast(0.2533106124f));
-        h = T.MultiplyAdd(h, t, T.Broadcast(0.3496182734f));
-        h = T.MultiplyAdd(h, t, T.Broadcast(1.002175676f));
-        h = T.MultiplyAdd(h, t, T.Broadcast(-1.265593393f));
-        return t * Exp(T.MultiplyAdd(T.Broadcast(0f) - a, a, h));
+        T e = T.Broadcast(0.03118522498f);
+        e = T.MultiplyAdd(e, t, T.Broadcast(-0.1642942641f));
+        e = T.MultiplyAdd(e, t, T.Broadcast(0.3131141953f));
+        e = T.MultiplyAdd(e, t, T.Broadcast(-0.189239954f));
+        e = T.MultiplyAdd(e, t, T.Broadcast(-0.1156375653f));
+        e = T.MultiplyAdd(e, t, T.Broadcast(0.09332046039f));
+        e = T.MultiplyAdd(e, t, T.Broadcast(0.03092143892f));
+        e = T.MultiplyAdd(e, t, T.Broadcast(0.1921270539f));
+        e = T.MultiplyAdd(e, t, T.Broadcast(0.2440578002f));
+        e = T.MultiplyAdd(e, t, T.Broadcast(0.2823616777f));
+        e = T.MultiplyAdd(e, t, T.Broadcast(0.2820839338f));
+        return t * e;
     }
 
     /// <summary>The error function: the series form near zero, 1 − erfc(|z|) (sign restored) elsewhere.</summary>
@@ -87,7 +88,7 @@ internal static class FastMath
     public static T Erf<T>(T z) where T : struct, ILanes<T>
     {
         T a = T.Abs(z);
-        T far = T.Broadcast(1f) - Erfc(a);
+        T far = T.Broadcast(1f) - ErfcScaled(a) * Exp(T.Broadcast(0f) - a * a);
         far = T.SelectWhereLess(z, T.Broadcast(0f), T.Broadcast(0f) - far, far);
         return T.SelectWhereLess(a, T.Broadcast(1f), ErfNearZero(z), far);
     }
@@ -96,11 +97,13 @@ internal static class FastMath
     /// Φ(x) = P(N(0,1) ≤ x) = ½ · erfc(−x/√2): ½ erfc(|x|/√2) below zero, 1 − ½ erfc(|x|/√2) above. One erfc
     /// path for every x (near zero Φ ≈ ½, so erfc's relative error is Φ's), and the lower tail keeps its
     /// digits: Φ(−8) ≈ 6e−16 instead of the 0 that ½ (1 + erf(x/√2)) = ½ (1 − 1) would give.
+    /// Also returns e^(−x²/2), from which the density φ(x) = e^(−x²/2) / √(2π) follows for free.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T NormalCdf<T>(T x) where T : struct, ILanes<T>
+    public static T NormalCdf<T>(T x, out T gaussian) where T : struct, ILanes<T>
     {
-        T halfTail = T.Broadcast(0.5f) * Erfc(T.Abs(x) * T.Broadcast(0.7071067811865476f));
+        gaussian = Exp(x * x * T.Broadcast(-0.5f));   // e^(−a²) with a = |x|/√2
+        T halfTail = T.Broadcast(0.5f) * ErfcScaled(T.Abs(x) * T.Broadcast(0.7071067811865476f)) * gaussian;
         return T.SelectWhereLess(x, T.Broadcast(0f), halfTail, T.Broadcast(1f) - halfTail);
     }
 

@@ -60,14 +60,14 @@ public static unsafe class Gelu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static T ErfForm<T>(T x) where T : struct, ILanes<T> => x * FastMath.NormalCdf(x);
+    internal static T ErfForm<T>(T x) where T : struct, ILanes<T> => x * FastMath.NormalCdf(x, out _);
 
     /// <summary>d/dx [x · Φ(x)] = Φ(x) + x · φ(x), φ(x) = e^(−x²/2) / √(2π).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T ErfFormDerivative<T>(T x) where T : struct, ILanes<T>
     {
-        T density = FastMath.Exp(x * x * T.Broadcast(-0.5f)) * T.Broadcast(InvSqrtTwoPi);
-        return T.MultiplyAdd(x, density, FastMath.NormalCdf(x));
+        T cdf = FastMath.NormalCdf(x, out T gaussian);   // one exp serves Φ and φ
+        return T.MultiplyAdd(x * gaussian, T.Broadcast(InvSqrtTwoPi), cdf);
     }
 
     // ---- a range of elements ----
@@ -115,6 +115,7 @@ public static unsafe class Gelu
         {
             if (RowMath.Use512) Run<Lanes512>(start, end);
             else if (RowMath.Use256) Run<Lanes256>(start, end);
+            else if (RowMath.Use128) Run<Lanes128>(start, end);
             else Run<Lanes1>(start, end);
         }
 

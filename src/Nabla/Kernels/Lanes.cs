@@ -6,7 +6,7 @@ namespace Nabla.Kernels;
 /// <summary>
 /// A SIMD register of float lanes. The fused kernels (softmax, cross-entropy, layer norm, GELU) are
 /// written once, generic over this interface, and the JIT specializes each for <see cref="Lanes512"/>
-/// (AVX-512), <see cref="Lanes256"/> (AVX2) and <see cref="Lanes1"/> (one float: the scalar fallback and
+/// (AVX-512), <see cref="Lanes256"/> (AVX2), <see cref="Lanes128"/> (NEON, SSE) and <see cref="Lanes1"/> (one float: the scalar fallback and
 /// the tail of every row), exactly as if each had been written by hand. Static abstract members cost
 /// nothing at run time: with a struct type argument every call is resolved and inlined.
 /// </summary>
@@ -131,6 +131,44 @@ internal readonly struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
         Vector128<float> m = Vector128.MaxNative(v._v.GetLower(), v._v.GetUpper());
         return MathF.Max(MathF.Max(m[0], m[1]), MathF.Max(m[2], m[3]));
     }
+}
+
+/// <summary>Four floats (NEON on ARM64, SSE on x86 without AVX2).</summary>
+internal readonly struct Lanes128(Vector128<float> v) : ILanes<Lanes128>
+{
+    private readonly Vector128<float> _v = v;
+
+    public static int Count => Vector128<float>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 Load(ref readonly float origin, int index) => new(Vector128.LoadUnsafe(in origin, (nuint)index));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Lanes128 value, ref float origin, int index) => value._v.StoreUnsafe(ref origin, (nuint)index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 Broadcast(float value) => new(Vector128.Create(value));
+    public static Lanes128 operator +(Lanes128 a, Lanes128 b) => new(a._v + b._v);
+    public static Lanes128 operator -(Lanes128 a, Lanes128 b) => new(a._v - b._v);
+    public static Lanes128 operator *(Lanes128 a, Lanes128 b) => new(a._v * b._v);
+    public static Lanes128 operator /(Lanes128 a, Lanes128 b) => new(a._v / b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 MultiplyAdd(Lanes128 a, Lanes128 b, Lanes128 c) => new(Vector128.MultiplyAddEstimate(a._v, b._v, c._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 Max(Lanes128 a, Lanes128 b) => new(Vector128.MaxNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 Min(Lanes128 a, Lanes128 b) => new(Vector128.MinNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 Abs(Lanes128 a) => new(Vector128.Abs(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 Round(Lanes128 a) => new(Vector128.Round(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 ScaleByPowerOfTwo(Lanes128 x, Lanes128 n) =>
+        new((x._v.AsInt32() + Vector128.ShiftLeft(Vector128.ConvertToInt32Native(n._v), 23)).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 SelectWhereLess(Lanes128 a, Lanes128 b, Lanes128 ifLess, Lanes128 otherwise) =>
+        new(Vector128.ConditionalSelect(Vector128.LessThan(a._v, b._v), ifLess._v, otherwise._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Lanes128 v) => Vector128.Sum(v._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Lanes128 v) => MathF.Max(MathF.Max(v._v[0], v._v[1]), MathF.Max(v._v[2], v._v[3]));
 }
 
 /// <summary>One float: the scalar fallback, and the tail of a row shorter than a register.</summary>

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Nabla.Kernels;
@@ -10,8 +12,9 @@ namespace Nabla.Kernels;
 /// <remarks>
 /// The variance is taken around the mean in a second pass over the row (which is in L1 by then), not
 /// as E[x²] − mean², which cancels catastrophically when |mean| ≫ std.
-/// Backward needs each row whole for dx and each column whole for dweight and dbias, so it runs two
-/// parallel passes: rows split across cores, then columns. Every column sum is taken in row order, so the
+/// Backward needs each row whole for dx and each column whole for dweight and dbias. Rows go in fixed
+/// chunks of <see cref="ChunkRows"/>, split across cores; each chunk computes its rows' dx and its own
+/// dweight/dbias partial sums in the same pass, and the partials are then added in chunk order, so the
 /// gradients do not depend on the thread count.
 /// </remarks>
 public static unsafe class LayerNorm
@@ -47,17 +50,30 @@ public static unsafe class LayerNorm
         RowMath.RequireLength(dbias.Length, cols, kernel, "dbias");
         RowMath.RequireLength(mean.Length, rows, kernel, "mean");
         RowMath.RequireLength(rstd.Length, rows, kernel, "rstd");
-        fixed (float* pdy = dy, px = x, pw = weight, pm = mean, ps = rstd, pdx = dx, pdw = dweight, pdb = dbias)
+        // Each chunk of ChunkRows rows sums its own dweight and dbias partials while it computes dx (x and
+        // dy are read once, while they are in cache); then the partials are added in chunk order.
+        int chunks = (rows + ChunkRows - 1) / ChunkRows;
+        float[] partials = ArrayPool<float>.Shared.Rent(Math.Max(1, chunks * 2 * cols));
+        try
         {
-            ParallelFor.Run(rows, RowMath.RowsPerTask(cols), new InputGradientRows(pdy, px, pw, pm, ps, pdx, cols));
-            // Columns go in blocks of 16 (a whole register at either width); each block reads every row.
-            int blocks = (cols + ColumnBlock - 1) / ColumnBlock;
-            int blocksPerTask = Math.Max(1, RowMath.MinElementsPerTask / Math.Max(1, rows * ColumnBlock));
-            ParallelFor.Run(blocks, blocksPerTask, new ParameterGradientBlocks(pdy, px, pm, ps, pdw, pdb, rows, cols));
+            fixed (float* pdy = dy, px = x, pw = weight, pm = mean, ps = rstd, pdx = dx, pp = partials)
+                ParallelFor.Run(chunks, Math.Max(1, RowMath.RowsPerTask(cols) / ChunkRows),
+                    new BackwardChunks(pdy, px, pw, pm, ps, pdx, pp, rows, cols));
+            for (int c = 0; c < chunks; c++)
+            {
+                TensorPrimitives.Add(dweight[..cols], partials.AsSpan(2 * c * cols, cols), dweight[..cols]);
+                TensorPrimitives.Add(dbias[..cols], partials.AsSpan((2 * c + 1) * cols, cols), dbias[..cols]);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(partials);
         }
     }
 
-    private const int ColumnBlock = 16;
+    /// <summary>Rows per chunk of the dweight/dbias partial sums. Fixed, not derived from the thread count,
+    /// so the gradients are the same numbers whatever the number of threads.</summary>
+    internal const int ChunkRows = 32;
 
     // ---- one row ----
 
@@ -99,11 +115,12 @@ public static unsafe class LayerNorm
 
     /// <summary>
     /// With x̂ = (x − mean)·rstd and g = dy ⊙ weight (the gradient reaching x̂), differentiating through
-    /// mean and rstd gives dx = rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂)).
+    /// mean and rstd gives dx = rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂)). The same first pass adds this
+    /// row's dweight = dy ⊙ x̂ and dbias = dy into the chunk's partial sums.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void InputGradientRow<T>(ref readonly float dy, ref readonly float x, ref readonly float weight,
-        float mean, float rstd, ref float dx, int n) where T : struct, ILanes<T>
+    internal static void BackwardRow<T>(ref readonly float dy, ref readonly float x, ref readonly float weight,
+        float mean, float rstd, ref float dx, ref float dweight, ref float dbias, int n) where T : struct, ILanes<T>
     {
         T m = T.Broadcast(mean), s = T.Broadcast(rstd);
         int i = 0;
@@ -113,18 +130,25 @@ public static unsafe class LayerNorm
             T g = T.Broadcast(0f), gx = T.Broadcast(0f);
             for (; i <= n - T.Count; i += T.Count)
             {
-                T gi = T.Load(in dy, i) * T.Load(in weight, i);
+                T d = T.Load(in dy, i);
+                T gi = d * T.Load(in weight, i);
+                T xhat = (T.Load(in x, i) - m) * s;
                 g += gi;
-                gx = T.MultiplyAdd(gi, (T.Load(in x, i) - m) * s, gx);
+                gx = T.MultiplyAdd(gi, xhat, gx);
+                T.Store(T.MultiplyAdd(d, xhat, T.Load(in dweight, i)), ref dweight, i);
+                T.Store(T.Load(in dbias, i) + d, ref dbias, i);
             }
             sumG = T.Sum(g);
             sumGX = T.Sum(gx);
         }
         for (; i < n; i++)
         {
-            float gi = RowMath.At(in dy, i) * RowMath.At(in weight, i);
+            float d = RowMath.At(in dy, i), gi = d * RowMath.At(in weight, i);
+            float xhat = (RowMath.At(in x, i) - mean) * rstd;
             sumG += gi;
-            sumGX += gi * (RowMath.At(in x, i) - mean) * rstd;
+            sumGX += gi * xhat;
+            RowMath.AtRef(ref dweight, i) += d * xhat;
+            RowMath.AtRef(ref dbias, i) += d;
         }
         float meanG = sumG / n, meanGX = sumGX / n;
 
@@ -143,37 +167,16 @@ public static unsafe class LayerNorm
         }
     }
 
-    /// <summary>dweight[c] += Σ_r dy[r,c] · x̂[r,c] and dbias[c] += Σ_r dy[r,c], for columns [c0, c1).</summary>
+    /// <summary>One chunk: clears its dweight/dbias partials (at partials + 2·chunk·cols), then runs its rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ParameterGradientColumns<T>(float* dy, float* x, float* mean, float* rstd, float* dweight, float* dbias,
-        int rows, int cols, int c0, int c1) where T : struct, ILanes<T>
+    internal static void BackwardChunk<T>(float* dy, float* x, float* weight, float* mean, float* rstd, float* dx, float* partials,
+        int rows, int cols, int chunk) where T : struct, ILanes<T>
     {
-        int c = c0;
-        for (; c <= c1 - T.Count; c += T.Count)
-        {
-            T dw = T.Broadcast(0f), db = T.Broadcast(0f);
-            for (long r = 0; r < rows; r++)
-            {
-                T g = T.Load(in dy[r * cols], c);
-                T xhat = (T.Load(in x[r * cols], c) - T.Broadcast(mean[r])) * T.Broadcast(rstd[r]);
-                dw = T.MultiplyAdd(g, xhat, dw);
-                db += g;
-            }
-            T.Store(T.Load(in dweight[0], c) + dw, ref dweight[0], c);
-            T.Store(T.Load(in dbias[0], c) + db, ref dbias[0], c);
-        }
-        for (; c < c1; c++)
-        {
-            float dw = 0f, db = 0f;
-            for (long r = 0; r < rows; r++)
-            {
-                float g = dy[r * cols + c];
-                dw += g * (x[r * cols + c] - mean[r]) * rstd[r];
-                db += g;
-            }
-            dweight[c] += dw;
-            dbias[c] += db;
-        }
+        float* dw = partials + 2L * chunk * cols, db = dw + cols;
+        new Span<float>(dw, 2 * cols).Clear();
+        int end = Math.Min(rows, (chunk + 1) * ChunkRows);
+        for (long r = (long)chunk * ChunkRows; r < end; r++)
+            BackwardRow<T>(in dy[r * cols], in x[r * cols], in weight[0], mean[r], rstd[r], ref dx[r * cols], ref dw[0], ref db[0], cols);
     }
 
     // ---- split across cores ----
@@ -185,6 +188,7 @@ public static unsafe class LayerNorm
         {
             if (RowMath.Use512) Run<Lanes512>(start, end);
             else if (RowMath.Use256) Run<Lanes256>(start, end);
+            else if (RowMath.Use128) Run<Lanes128>(start, end);
             else Run<Lanes1>(start, end);
         }
 
@@ -197,34 +201,18 @@ public static unsafe class LayerNorm
         }
     }
 
-    private readonly struct InputGradientRows(float* dy, float* x, float* weight, float* mean, float* rstd, float* dx, int cols)
-        : IRangeAction
-    {
-        public void Invoke(int start, int end)
-        {
-            if (RowMath.Use512) Run<Lanes512>(start, end);
-            else if (RowMath.Use256) Run<Lanes256>(start, end);
-            else Run<Lanes1>(start, end);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
-        private void Run<T>(int start, int end) where T : struct, ILanes<T>
-        {
-            for (long r = start; r < end; r++)
-                InputGradientRow<T>(in dy[r * cols], in x[r * cols], in weight[0], mean[r], rstd[r], ref dx[r * cols], cols);
-        }
-    }
-
-    private readonly struct ParameterGradientBlocks(float* dy, float* x, float* mean, float* rstd, float* dweight, float* dbias,
+    private readonly struct BackwardChunks(float* dy, float* x, float* weight, float* mean, float* rstd, float* dx, float* partials,
         int rows, int cols) : IRangeAction
     {
         public void Invoke(int start, int end)
         {
-            int c0 = start * ColumnBlock, c1 = Math.Min(cols, end * ColumnBlock);
-            if (RowMath.Use512) ParameterGradientColumns<Lanes512>(dy, x, mean, rstd, dweight, dbias, rows, cols, c0, c1);
-            else if (RowMath.Use256) ParameterGradientColumns<Lanes256>(dy, x, mean, rstd, dweight, dbias, rows, cols, c0, c1);
-            else ParameterGradientColumns<Lanes1>(dy, x, mean, rstd, dweight, dbias, rows, cols, c0, c1);
+            for (int chunk = start; chunk < end; chunk++)
+            {
+                if (RowMath.Use512) BackwardChunk<Lanes512>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
+                else if (RowMath.Use256) BackwardChunk<Lanes256>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
+                else if (RowMath.Use128) BackwardChunk<Lanes128>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
+                else BackwardChunk<Lanes1>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
+            }
         }
     }
 }

@@ -14,8 +14,8 @@ namespace Nabla.Kernels;
 /// </summary>
 internal static class RowMath
 {
-    /// <summary>Elements of work below which a kernel does not fan out to another core: splitting
-    /// ~16K floats of exp-heavy work saves more than the hand-off costs, splitting less does not.</summary>
+    /// <summary>Elements of work below which a kernel does not fan out to another core: 16K floats of
+    /// exp-heavy work take ~10 µs, several times the few microseconds a hand-off to a worker costs.</summary>
     public const int MinElementsPerTask = 1 << 14;
 
     /// <summary>Rows per task so each task has at least <see cref="MinElementsPerTask"/> elements.</summary>
@@ -24,10 +24,13 @@ internal static class RowMath
     /// <summary>True where the fastest lane width available is 512 bits (AVX-512).</summary>
     public static bool Use512 => Vector512.IsHardwareAccelerated;
 
-    /// <summary>True where 256-bit lanes are the fastest available (AVX2, NEON pairs).</summary>
+    /// <summary>True where 256-bit lanes are the fastest available (AVX2).</summary>
     public static bool Use256 => !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated;
 
-    /// <summary>Throws unless <paramref name="span"/> holds at least <paramref name="needed"/> floats.</summary>
+    /// <summary>True where 128-bit lanes are the fastest available (NEON on ARM64, SSE without AVX2).</summary>
+    public static bool Use128 => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
+
+    /// <summary>Throws, naming the kernel and the argument, unless <paramref name="length"/> ≥ <paramref name="needed"/>.</summary>
     public static void RequireLength(int length, long needed, string kernel, string name)
     {
         if (length < needed)

@@ -102,6 +102,7 @@ public static unsafe class Softmax
         {
             if (RowMath.Use512) Run<Lanes512>(start, end);
             else if (RowMath.Use256) Run<Lanes256>(start, end);
+            else if (RowMath.Use128) Run<Lanes128>(start, end);
             else Run<Lanes1>(start, end);
         }
 
@@ -120,6 +121,7 @@ public static unsafe class Softmax
         {
             if (RowMath.Use512) Run<Lanes512>(start, end);
             else if (RowMath.Use256) Run<Lanes256>(start, end);
+            else if (RowMath.Use128) Run<Lanes128>(start, end);
             else Run<Lanes1>(start, end);
         }
 

@@ -57,6 +57,10 @@ public class GeluTests
             if (ulps > worst) { worst = ulps; worstAt = xs[i]; }
         }
         Assert.True(worst <= 2, $"erf is {worst} ulps off at x = {worstAt}");
+        Assert.Equal(1f, Gelu.Erf(20f));
+        Assert.Equal(1f, Gelu.Erf(float.PositiveInfinity));
+        Assert.Equal(-1f, Gelu.Erf(float.NegativeInfinity));
+        Assert.True(float.IsNaN(Gelu.Erf(float.NaN)));
     }
 
     [Fact]
@@ -99,22 +103,25 @@ public class GeluTests
             {
                 foreach (bool tanh in new[] { true, false })
                 {
-                    float[] y1 = new float[x.Length], y256 = new float[x.Length], y512 = new float[x.Length];
-                    fixed (float* p1 = y1, p256 = y256, p512 = y512)
+                    float[] y1 = new float[x.Length], y128 = new float[x.Length], y256 = new float[x.Length], y512 = new float[x.Length];
+                    fixed (float* p1 = y1, p128 = y128, p256 = y256, p512 = y512)
                     {
                         if (tanh)
                         {
                             Gelu.TanhForwardRange<Lanes1>(px, p1, 0, x.Length);
+                            Gelu.TanhForwardRange<Lanes128>(px, p128, 0, x.Length);
                             Gelu.TanhForwardRange<Lanes256>(px, p256, 0, x.Length);
                             Gelu.TanhForwardRange<Lanes512>(px, p512, 0, x.Length);
                         }
                         else
                         {
                             Gelu.ErfForwardRange<Lanes1>(px, p1, 0, x.Length);
+                            Gelu.ErfForwardRange<Lanes128>(px, p128, 0, x.Length);
                             Gelu.ErfForwardRange<Lanes256>(px, p256, 0, x.Length);
                             Gelu.ErfForwardRange<Lanes512>(px, p512, 0, x.Length);
                         }
                     }
+                    Close(y1, y128, 0f, 1e-6f, "128 vs scalar");
                     Close(y1, y256, 0f, 1e-6f, "256 vs scalar");
                     Close(y1, y512, 0f, 1e-6f, "512 vs scalar");
                 }

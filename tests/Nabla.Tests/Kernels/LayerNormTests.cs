@@ -55,8 +55,9 @@ public class LayerNormTests
     [Fact]
     public void GradientsDoNotDependOnTheThreadSplit()
     {
-        // The parallel backward (rows split, then columns split) must equal one row and one column at a time.
-        const int rows = 700, cols = 100;
+        // The parallel backward must equal its chunks run one after another on this thread, then reduced
+        // in chunk order: the partition is fixed, only the assignment of chunks to threads varies.
+        const int rows = 700, cols = 100;   // 22 chunks, the last one short
         float[] x = Normal(rows * cols, seed: 7);
         float[] weight = Normal(cols, seed: 8, offset: 1f), bias = Normal(cols, seed: 9);
         float[] dy = Normal(rows * cols, seed: 10);
@@ -69,28 +70,28 @@ public class LayerNormTests
         var db = new float[cols];
         LayerNorm.Backward(dy, x, weight, mean, rstd, dx, dw, db, rows, cols);
 
+        int chunks = (rows + LayerNorm.ChunkRows - 1) / LayerNorm.ChunkRows;
         var dxSerial = new float[x.Length];
-        var dwSerial = new float[cols];
-        var dbSerial = new float[cols];
-        for (int r = 0; r < rows; r++)
-            LayerNorm.Backward(dy.AsSpan(r * cols, cols), x.AsSpan(r * cols, cols), weight, mean.AsSpan(r, 1), rstd.AsSpan(r, 1),
-                dxSerial.AsSpan(r * cols, cols), new float[cols], new float[cols], 1, cols);
-        var dwRow = new float[cols];
-        var dbRow = new float[cols];
-        // Column sums in row order, one column block at a time: the definition the parallel pass must meet.
+        var partials = new float[chunks * 2 * cols];
         unsafe
         {
-            fixed (float* pdy = dy, px = x, pm = mean, ps = rstd, pdw = dwSerial, pdb = dbSerial)
-                for (int c = 0; c < cols; c += 16)
+            fixed (float* pdy = dy, px = x, pw = weight, pm = mean, ps = rstd, pdx = dxSerial, pp = partials)
+                for (int c = 0; c < chunks; c++)
                 {
-                    if (Nabla.Kernels.RowMath.Use512)
-                        LayerNorm.ParameterGradientColumns<Lanes512>(pdy, px, pm, ps, pdw, pdb, rows, cols, c, Math.Min(cols, c + 16));
-                    else if (Nabla.Kernels.RowMath.Use256)
-                        LayerNorm.ParameterGradientColumns<Lanes256>(pdy, px, pm, ps, pdw, pdb, rows, cols, c, Math.Min(cols, c + 16));
-                    else
-                        LayerNorm.ParameterGradientColumns<Lanes1>(pdy, px, pm, ps, pdw, pdb, rows, cols, c, Math.Min(cols, c + 16));
+                    if (RowMath.Use512) LayerNorm.BackwardChunk<Lanes512>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
+                    else if (RowMath.Use256) LayerNorm.BackwardChunk<Lanes256>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
+                    else if (RowMath.Use128) LayerNorm.BackwardChunk<Lanes128>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
+                    else LayerNorm.BackwardChunk<Lanes1>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
                 }
         }
+        var dwSerial = new float[cols];
+        var dbSerial = new float[cols];
+        for (int c = 0; c < chunks; c++)
+            for (int i = 0; i < cols; i++)
+            {
+                dwSerial[i] += partials[2 * c * cols + i];
+                dbSerial[i] += partials[(2 * c + 1) * cols + i];
+            }
         Assert.Equal(dxSerial, dx);
         Assert.Equal(dwSerial, dw);
         Assert.Equal(dbSerial, db);
@@ -114,12 +115,15 @@ public class LayerNormTests
             var y = new float[cols];
             var dx = new float[cols];
             LayerNorm.ForwardRow<T>(in x[0], in weight[0], in bias[0], ref y[0], cols, 1e-5f, out float mean, out float rstd);
-            LayerNorm.InputGradientRow<T>(in dy[0], in x[0], in weight[0], mean, rstd, ref dx[0], cols);
+            var dw = new float[cols];
+            var db = new float[cols];
+            LayerNorm.BackwardRow<T>(in dy[0], in x[0], in weight[0], mean, rstd, ref dx[0], ref dw[0], ref db[0], cols);
             Close(expectedY, y, 2e-5f, 2e-5f, $"y with {name}");
             Close(expectedDx, dx, 5e-5f, 1e-4f, $"dx with {name}");
         }
         Check<Lanes512>("Lanes512");
         Check<Lanes256>("Lanes256");
+        Check<Lanes128>("Lanes128");
         Check<Lanes1>("Lanes1");
     }
 

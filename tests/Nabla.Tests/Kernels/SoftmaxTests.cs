@@ -101,6 +101,8 @@ public class SoftmaxTests
             (y, dy, dx) => Softmax.BackwardRow<Lanes512>(in y[0], in dy[0], ref dx[0], y.Length));
         yield return ("Lanes256", (x, y) => Softmax.ForwardRow<Lanes256>(in x[0], ref y[0], x.Length, false),
             (y, dy, dx) => Softmax.BackwardRow<Lanes256>(in y[0], in dy[0], ref dx[0], y.Length));
+        yield return ("Lanes128", (x, y) => Softmax.ForwardRow<Lanes128>(in x[0], ref y[0], x.Length, false),
+            (y, dy, dx) => Softmax.BackwardRow<Lanes128>(in y[0], in dy[0], ref dx[0], y.Length));
         yield return ("Lanes1", (x, y) => Softmax.ForwardRow<Lanes1>(in x[0], ref y[0], x.Length, false),
             (y, dy, dx) => Softmax.BackwardRow<Lanes1>(in y[0], in dy[0], ref dx[0], y.Length));
     }
