@@ -28,7 +28,7 @@ public static unsafe class CrossEntropy
         {
             fixed (float* px = logits, pp = probs, pl = rowLoss)
             fixed (int* pt = targets)
-                ParallelFor.Run(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, pt, pp, pl, cols, ignoreIndex));
+                RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, pt, pp, pl, cols, ignoreIndex));
             double total = 0;
             int counted = 0;
             for (int r = 0; r < rows; r++)
@@ -57,7 +57,7 @@ public static unsafe class CrossEntropy
         float scale = gradLoss / counted;
         fixed (float* pp = probs, pd = dlogits)
         fixed (int* pt = targets)
-            ParallelFor.Run(rows, RowMath.RowsPerTask(cols), new BackwardRows(pp, pt, pd, cols, ignoreIndex, scale));
+            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(pp, pt, pd, cols, ignoreIndex, scale));
     }
 
     // ---- one row ----
@@ -75,19 +75,10 @@ public static unsafe class CrossEntropy
     // ---- rows split across cores ----
 
     private readonly struct ForwardRows(float* logits, int* targets, float* probs, float* rowLoss, int cols, int ignoreIndex)
-        : IRangeAction
+        : ILaneRange
     {
-        public void Invoke(int start, int end)
-        {
-            if (RowMath.Use512) Run<Lanes512>(start, end);
-            else if (RowMath.Use256) Run<Lanes256>(start, end);
-            else if (RowMath.Use128) Run<Lanes128>(start, end);
-            else Run<Lanes1>(start, end);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
-        private void Run<T>(int start, int end) where T : struct, ILanes<T>
+        public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
             {
@@ -98,19 +89,10 @@ public static unsafe class CrossEntropy
     }
 
     private readonly struct BackwardRows(float* probs, int* targets, float* dlogits, int cols, int ignoreIndex, float scale)
-        : IRangeAction
+        : ILaneRange
     {
-        public void Invoke(int start, int end)
-        {
-            if (RowMath.Use512) Run<Lanes512>(start, end);
-            else if (RowMath.Use256) Run<Lanes256>(start, end);
-            else if (RowMath.Use128) Run<Lanes128>(start, end);
-            else Run<Lanes1>(start, end);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
-        private void Run<T>(int start, int end) where T : struct, ILanes<T>
+        public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
             {

@@ -21,7 +21,7 @@ public static unsafe class Gelu
     {
         RowMath.RequireLength(y.Length, x.Length, "Gelu.Forward", "y");
         fixed (float* px = x, py = y)
-            ParallelFor.Run(x.Length, RowMath.MinElementsPerTask, new Elements(px, null, py, tanhApproximation, backward: false));
+            RowMath.ParallelLanes(x.Length, RowMath.MinElementsPerTask, new Elements(px, null, py, tanhApproximation, backward: false));
     }
 
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool tanhApproximation)
@@ -29,7 +29,7 @@ public static unsafe class Gelu
         RowMath.RequireLength(dy.Length, x.Length, "Gelu.Backward", "dy");
         RowMath.RequireLength(dx.Length, x.Length, "Gelu.Backward", "dx");
         fixed (float* px = x, pdy = dy, pdx = dx)
-            ParallelFor.Run(x.Length, RowMath.MinElementsPerTask, new Elements(px, pdy, pdx, tanhApproximation, backward: true));
+            RowMath.ParallelLanes(x.Length, RowMath.MinElementsPerTask, new Elements(px, pdy, pdx, tanhApproximation, backward: true));
     }
 
     /// <summary>erf(x) to about one ulp (the approximation the exact GELU uses).</summary>
@@ -109,19 +109,10 @@ public static unsafe class Gelu
     }
 
     /// <summary>Forward: y = gelu(x). Backward: dx += dy · gelu′(x) (dy is null in forward).</summary>
-    private readonly struct Elements(float* x, float* dy, float* output, bool tanh, bool backward) : IRangeAction
+    private readonly struct Elements(float* x, float* dy, float* output, bool tanh, bool backward) : ILaneRange
     {
-        public void Invoke(int start, int end)
-        {
-            if (RowMath.Use512) Run<Lanes512>(start, end);
-            else if (RowMath.Use256) Run<Lanes256>(start, end);
-            else if (RowMath.Use128) Run<Lanes128>(start, end);
-            else Run<Lanes1>(start, end);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
-        private void Run<T>(int start, int end) where T : struct, ILanes<T>
+        public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             if (backward)
             {

@@ -32,7 +32,7 @@ public static unsafe class LayerNorm
         RowMath.RequireLength(mean.Length, rows, kernel, "mean");
         RowMath.RequireLength(rstd.Length, rows, kernel, "rstd");
         fixed (float* px = x, pw = weight, pb = bias, py = y, pm = mean, ps = rstd)
-            ParallelFor.Run(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, pw, pb, py, pm, ps, cols, eps));
+            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, pw, pb, py, pm, ps, cols, eps));
     }
 
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
@@ -57,7 +57,7 @@ public static unsafe class LayerNorm
         try
         {
             fixed (float* pdy = dy, px = x, pw = weight, pm = mean, ps = rstd, pdx = dx, pp = partials)
-                ParallelFor.Run(chunks, Math.Max(1, RowMath.RowsPerTask(cols) / ChunkRows),
+                RowMath.ParallelLanes(chunks, Math.Max(1, RowMath.RowsPerTask(cols) / ChunkRows),
                     new BackwardChunks(pdy, px, pw, pm, ps, pdx, pp, rows, cols));
             for (int c = 0; c < chunks; c++)
             {
@@ -182,19 +182,10 @@ public static unsafe class LayerNorm
     // ---- split across cores ----
 
     private readonly struct ForwardRows(float* x, float* weight, float* bias, float* y, float* mean, float* rstd, int cols, float eps)
-        : IRangeAction
+        : ILaneRange
     {
-        public void Invoke(int start, int end)
-        {
-            if (RowMath.Use512) Run<Lanes512>(start, end);
-            else if (RowMath.Use256) Run<Lanes256>(start, end);
-            else if (RowMath.Use128) Run<Lanes128>(start, end);
-            else Run<Lanes1>(start, end);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
-        private void Run<T>(int start, int end) where T : struct, ILanes<T>
+        public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
                 ForwardRow<T>(in x[r * cols], in weight[0], in bias[0], ref y[r * cols], cols, eps, out mean[r], out rstd[r]);
@@ -202,17 +193,13 @@ public static unsafe class LayerNorm
     }
 
     private readonly struct BackwardChunks(float* dy, float* x, float* weight, float* mean, float* rstd, float* dx, float* partials,
-        int rows, int cols) : IRangeAction
+        int rows, int cols) : ILaneRange
     {
-        public void Invoke(int start, int end)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (int chunk = start; chunk < end; chunk++)
-            {
-                if (RowMath.Use512) BackwardChunk<Lanes512>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
-                else if (RowMath.Use256) BackwardChunk<Lanes256>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
-                else if (RowMath.Use128) BackwardChunk<Lanes128>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
-                else BackwardChunk<Lanes1>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
-            }
+                BackwardChunk<T>(dy, x, weight, mean, rstd, dx, partials, rows, cols, chunk);
         }
     }
 }

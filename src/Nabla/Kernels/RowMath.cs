@@ -30,6 +30,23 @@ internal static class RowMath
     /// <summary>True where 128-bit lanes are the fastest available (NEON on ARM64, SSE without AVX2).</summary>
     public static bool Use128 => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
 
+    /// <summary>Runs <paramref name="range"/> over [0, count) across cores (see <see cref="ParallelFor"/>),
+    /// compiled for the widest lanes this CPU accelerates.</summary>
+    public static void ParallelLanes<TRange>(int count, int minPerTask, TRange range) where TRange : struct, ILaneRange
+        => ParallelFor.Run(count, minPerTask, new WidestLanes<TRange>(range));
+
+    /// <summary>Adapts a lane-generic loop to <see cref="ParallelFor"/>: the one place that picks the lane width.</summary>
+    private readonly struct WidestLanes<TRange>(TRange range) : IRangeAction where TRange : struct, ILaneRange
+    {
+        public void Invoke(int start, int end)
+        {
+            if (Use512) range.Run<Lanes512>(start, end);
+            else if (Use256) range.Run<Lanes256>(start, end);
+            else if (Use128) range.Run<Lanes128>(start, end);
+            else range.Run<Lanes1>(start, end);
+        }
+    }
+
     /// <summary>Throws, naming the kernel and the argument, unless <paramref name="length"/> ≥ <paramref name="needed"/>.</summary>
     public static void RequireLength(int length, long needed, string kernel, string name)
     {
@@ -184,4 +201,11 @@ internal static class RowMath
         for (; i < n; i++)
             Lanes1.Store(Lanes1.MultiplyAdd(Lanes1.Load(in x, i), Lanes1.Broadcast(scale), Lanes1.Load(in y, i)), ref y, i);
     }
+}
+
+/// <summary>A loop over [start, end) written once for every lane width; <see cref="RowMath.ParallelLanes"/>
+/// runs it across cores with the widest lanes available.</summary>
+internal interface ILaneRange
+{
+    void Run<T>(int start, int end) where T : struct, ILanes<T>;
 }

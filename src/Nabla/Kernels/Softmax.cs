@@ -15,7 +15,7 @@ public static unsafe class Softmax
     {
         Check(x.Length, y.Length, rows, cols, "Softmax.Forward", "x", "y");
         fixed (float* px = x, py = y)
-            ParallelFor.Run(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log: false));
+            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log: false));
     }
 
     /// <summary>dx += y ⊙ (dy − Σ dy·y), per row; y is the forward output.</summary>
@@ -24,14 +24,14 @@ public static unsafe class Softmax
         Check(y.Length, dy.Length, rows, cols, "Softmax.Backward", "y", "dy");
         RowMath.RequireLength(dx.Length, (long)rows * cols, "Softmax.Backward", "dx");
         fixed (float* py = y, pdy = dy, pdx = dx)
-            ParallelFor.Run(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log: false));
+            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log: false));
     }
 
     public static void LogForward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
     {
         Check(x.Length, y.Length, rows, cols, "Softmax.LogForward", "x", "y");
         fixed (float* px = x, py = y)
-            ParallelFor.Run(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log: true));
+            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log: true));
     }
 
     /// <summary>dx += dy − exp(y) · Σ dy, per row; y is the forward output (log-probabilities).</summary>
@@ -40,7 +40,7 @@ public static unsafe class Softmax
         Check(y.Length, dy.Length, rows, cols, "Softmax.LogBackward", "y", "dy");
         RowMath.RequireLength(dx.Length, (long)rows * cols, "Softmax.LogBackward", "dx");
         fixed (float* py = y, pdy = dy, pdx = dx)
-            ParallelFor.Run(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log: true));
+            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log: true));
     }
 
     // ---- one row ----
@@ -96,38 +96,20 @@ public static unsafe class Softmax
 
     // ---- rows split across cores ----
 
-    private readonly struct ForwardRows(float* x, float* y, int cols, bool log) : IRangeAction
+    private readonly struct ForwardRows(float* x, float* y, int cols, bool log) : ILaneRange
     {
-        public void Invoke(int start, int end)
-        {
-            if (RowMath.Use512) Run<Lanes512>(start, end);
-            else if (RowMath.Use256) Run<Lanes256>(start, end);
-            else if (RowMath.Use128) Run<Lanes128>(start, end);
-            else Run<Lanes1>(start, end);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
-        private void Run<T>(int start, int end) where T : struct, ILanes<T>
+        public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
                 ForwardRow<T>(in x[r * cols], ref y[r * cols], cols, log);
         }
     }
 
-    private readonly struct BackwardRows(float* y, float* dy, float* dx, int cols, bool log) : IRangeAction
+    private readonly struct BackwardRows(float* y, float* dy, float* dx, int cols, bool log) : ILaneRange
     {
-        public void Invoke(int start, int end)
-        {
-            if (RowMath.Use512) Run<Lanes512>(start, end);
-            else if (RowMath.Use256) Run<Lanes256>(start, end);
-            else if (RowMath.Use128) Run<Lanes128>(start, end);
-            else Run<Lanes1>(start, end);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
-        private void Run<T>(int start, int end) where T : struct, ILanes<T>
+        public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
             {

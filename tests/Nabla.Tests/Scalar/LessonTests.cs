@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Nabla.Tests.Support;
 
 namespace Nabla.Tests.Scalar;
 
@@ -9,38 +9,9 @@ public class LessonTests
     [Fact]
     public async Task MicrogradLessonRunsAndExitsZero()
     {
-        string root = RepositoryRoot();
-        var start = new ProcessStartInfo("dotnet", ["run", "lessons/01-micrograd.cs"])
-        {
-            WorkingDirectory = root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("the lesson did not finish within 8 minutes");
-        }
-        string stdout = await output;
-        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{stdout}\n{await errors}");
-        Assert.Contains("every gradient by hand matched Backward()", stdout);
-        Assert.Contains("final training accuracy: 100%", stdout);
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Nabla.slnx"))) return dir.FullName;
-        throw new InvalidOperationException($"Nabla.slnx not found above {AppContext.BaseDirectory}");
+        var result = await Lessons.RunAsync("lessons/01-micrograd.cs", TimeSpan.FromMinutes(8));
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.Contains("every gradient by hand matched Backward()", result.Stdout);
+        Assert.Contains("final training accuracy: 100%", result.Stdout);
     }
 }
