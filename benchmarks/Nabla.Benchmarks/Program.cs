@@ -9,7 +9,11 @@ public static class Program
     // One line per suite; each suite lives in its own file.
     private static readonly Dictionary<string, (string Description, Func<string[], int> Run)> Suites = new()
     {
+        ["micrograd"] = ("micrograd moons training step (Nabla.Scalar) vs Python micrograd", MicrogradBenchmark.Run),
         ["gemm"] = ("fp32 SGEMM GFLOP/s beside libtorch, square and small-GPT shapes, % of FMA peak", GemmSuite.Run),
+        ["alloc"] = ("bytes allocated per forward+backward of a 2-layer MLP", AllocationSuite.Run),
+        ["tokenizer"] = ("Encode MB/s: gpt2, cl100k, o200k beside ML.Tokenizers and SharpToken", TokenizerEncodeSuite.Run),
+        ["ops"] = ("fused softmax, cross-entropy, layer norm, GELU, elementwise beside libtorch at small-GPT sizes", FusedOpsSuite.Run),
     };
 
     public static int Main(string[] args)

@@ -27,6 +27,8 @@ public static class NablaApp
         // One line per job; each job lives in its own file under Commands/.
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(MicrogradCommand.Create());
+        root.Subcommands.Add(TokenizerCommand.Create());
         // Bare `nabla` lists the jobs rather than complaining that none was given.
         root.SetAction(parse => new System.CommandLine.Help.HelpAction().Invoke(parse));
         return root;

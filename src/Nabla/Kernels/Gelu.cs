@@ -1,77 +1,137 @@
+using System.Runtime.CompilerServices;
+
 namespace Nabla.Kernels;
 
 /// <summary>
-/// GELU (Hendrycks and Gimpel 2016): x · Φ(x). Exact form with erf, or the tanh approximation
-/// 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 x³))) used by GPT-2. Backward adds into dx (+=).
-/// Reference implementation: the SIMD kernel replaces these bodies, keeping the signatures.
+/// GELU (Hendrycks and Gimpel 2016): x · Φ(x), Φ the standard normal CDF. Exact form with erf, or the
+/// tanh approximation 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 x³))) used by GPT-2. Backward adds into dx (+=).
 /// </summary>
-public static class Gelu
+/// <remarks>
+/// The tanh form is computed as x · σ(2u), since ½(1 + tanh u) = σ(2u) = 1 / (1 + e^(−2u)): one exp and one
+/// division, with e^(−|2u|) so that the exponential can only underflow, never overflow.
+/// The exact form uses <see cref="FastMath.NormalCdf{T}"/>, which keeps Φ's digits in the lower tail.
+/// </remarks>
+public static unsafe class Gelu
 {
     private const float SqrtTwoOverPi = 0.7978845608028654f;
-    private const float InvSqrtTwo = 0.7071067811865476f;
+    private const float Cubic = 0.044715f;
     private const float InvSqrtTwoPi = 0.3989422804014327f;
 
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, bool tanhApproximation)
     {
-        for (int i = 0; i < x.Length; i++)
-        {
-            float v = x[i];
-            y[i] = tanhApproximation
-                ? 0.5f * v * (1f + MathF.Tanh(SqrtTwoOverPi * (v + 0.044715f * v * v * v)))
-                : 0.5f * v * (1f + Erf(v * InvSqrtTwo));
-        }
+        RowMath.RequireLength(y.Length, x.Length, "Gelu.Forward", "y");
+        fixed (float* px = x, py = y)
+            ParallelFor.Run(x.Length, RowMath.MinElementsPerTask, new Elements(px, null, py, tanhApproximation, backward: false));
     }
 
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool tanhApproximation)
     {
-        for (int i = 0; i < x.Length; i++)
+        RowMath.RequireLength(dy.Length, x.Length, "Gelu.Backward", "dy");
+        RowMath.RequireLength(dx.Length, x.Length, "Gelu.Backward", "dx");
+        fixed (float* px = x, pdy = dy, pdx = dx)
+            ParallelFor.Run(x.Length, RowMath.MinElementsPerTask, new Elements(px, pdy, pdx, tanhApproximation, backward: true));
+    }
+
+    /// <summary>erf(x) to about one ulp (the approximation the exact GELU uses).</summary>
+    internal static float Erf(float x) => FastMath.Erf(x);
+
+    // ---- one register ----
+
+    /// <summary>σ(2u) with 2u = x · (2√(2/π) + 2√(2/π)·0.044715 · x²).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T SigmoidTwoU<T>(T x) where T : struct, ILanes<T>
+    {
+        T v = x * T.MultiplyAdd(x * x, T.Broadcast(2f * SqrtTwoOverPi * Cubic), T.Broadcast(2f * SqrtTwoOverPi));
+        T e = FastMath.Exp(T.Broadcast(0f) - T.Abs(v));
+        T r = T.Broadcast(1f) / (T.Broadcast(1f) + e);
+        return T.SelectWhereLess(v, T.Broadcast(0f), e * r, r);   // σ(−a) = e^(−a) / (1 + e^(−a))
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T TanhForm<T>(T x) where T : struct, ILanes<T> => x * SigmoidTwoU(x);
+
+    /// <summary>d/dx [x · σ(2u)] = σ + x · σ(1 − σ) · 2u′, with 2u′ = 2√(2/π) · (1 + 3·0.044715 · x²).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T TanhFormDerivative<T>(T x) where T : struct, ILanes<T>
+    {
+        T s = SigmoidTwoU(x);
+        T dv = T.MultiplyAdd(x * x, T.Broadcast(6f * SqrtTwoOverPi * Cubic), T.Broadcast(2f * SqrtTwoOverPi));
+        return T.MultiplyAdd(x * s * (T.Broadcast(1f) - s), dv, s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T ErfForm<T>(T x) where T : struct, ILanes<T> => x * FastMath.NormalCdf(x);
+
+    /// <summary>d/dx [x · Φ(x)] = Φ(x) + x · φ(x), φ(x) = e^(−x²/2) / √(2π).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T ErfFormDerivative<T>(T x) where T : struct, ILanes<T>
+    {
+        T density = FastMath.Exp(x * x * T.Broadcast(-0.5f)) * T.Broadcast(InvSqrtTwoPi);
+        return T.MultiplyAdd(x, density, FastMath.NormalCdf(x));
+    }
+
+    // ---- a range of elements ----
+
+    // One loop per method: each inlines a whole exp polynomial, and the JIT's inlining budget is per method.
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void TanhForwardRange<T>(float* x, float* y, int start, int end) where T : struct, ILanes<T>
+    {
+        int i = start;
+        for (; i <= end - T.Count; i += T.Count) T.Store(TanhForm(T.Load(in x[0], i)), ref y[0], i);
+        for (; i < end; i++) y[i] = TanhForm(new Lanes1(x[i])).Value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ErfForwardRange<T>(float* x, float* y, int start, int end) where T : struct, ILanes<T>
+    {
+        int i = start;
+        for (; i <= end - T.Count; i += T.Count) T.Store(ErfForm(T.Load(in x[0], i)), ref y[0], i);
+        for (; i < end; i++) y[i] = ErfForm(new Lanes1(x[i])).Value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void TanhBackwardRange<T>(float* x, float* dy, float* dx, int start, int end) where T : struct, ILanes<T>
+    {
+        int i = start;
+        for (; i <= end - T.Count; i += T.Count)
+            T.Store(T.MultiplyAdd(T.Load(in dy[0], i), TanhFormDerivative(T.Load(in x[0], i)), T.Load(in dx[0], i)), ref dx[0], i);
+        for (; i < end; i++) dx[i] += dy[i] * TanhFormDerivative(new Lanes1(x[i])).Value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ErfBackwardRange<T>(float* x, float* dy, float* dx, int start, int end) where T : struct, ILanes<T>
+    {
+        int i = start;
+        for (; i <= end - T.Count; i += T.Count)
+            T.Store(T.MultiplyAdd(T.Load(in dy[0], i), ErfFormDerivative(T.Load(in x[0], i)), T.Load(in dx[0], i)), ref dx[0], i);
+        for (; i < end; i++) dx[i] += dy[i] * ErfFormDerivative(new Lanes1(x[i])).Value;
+    }
+
+    /// <summary>Forward: y = gelu(x). Backward: dx += dy · gelu′(x) (dy is null in forward).</summary>
+    private readonly struct Elements(float* x, float* dy, float* output, bool tanh, bool backward) : IRangeAction
+    {
+        public void Invoke(int start, int end)
         {
-            float v = x[i];
-            float d;
-            if (tanhApproximation)
+            if (RowMath.Use512) Run<Lanes512>(start, end);
+            else if (RowMath.Use256) Run<Lanes256>(start, end);
+            else Run<Lanes1>(start, end);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
+        private void Run<T>(int start, int end) where T : struct, ILanes<T>
+        {
+            if (backward)
             {
-                float u = SqrtTwoOverPi * (v + 0.044715f * v * v * v);
-                float t = MathF.Tanh(u);
-                float du = SqrtTwoOverPi * (1f + 3f * 0.044715f * v * v);
-                d = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du;
+                if (tanh) TanhBackwardRange<T>(x, dy, output, start, end);
+                else ErfBackwardRange<T>(x, dy, output, start, end);
             }
             else
             {
-                d = 0.5f * (1f + Erf(v * InvSqrtTwo)) + v * InvSqrtTwoPi * MathF.Exp(-0.5f * v * v);
+                if (tanh) TanhForwardRange<T>(x, output, start, end);
+                else ErfForwardRange<T>(x, output, start, end);
             }
-            dx[i] += dy[i] * d;
         }
-    }
-
-    /// <summary>erf to float precision (Abramowitz and Stegun 7.1.26 is too coarse; this uses the
-    /// double-precision series/continued-fraction split via Math functions).</summary>
-    internal static float Erf(float x) => (float)ErfDouble(x);
-
-    private static double ErfDouble(double x)
-    {
-        // W. J. Cody's rational approximations are the textbook choice; for the reference kernel a
-        // high-order Taylor series near 0 and the complementary asymptotic form far out suffice.
-        double ax = Math.Abs(x);
-        double result;
-        if (ax < 2.5)
-        {
-            double term = ax, sum = ax, x2 = ax * ax;
-            for (int n = 1; n < 60; n++)
-            {
-                term *= -x2 / n;
-                double add = term / (2 * n + 1);
-                sum += add;
-                if (Math.Abs(add) < 1e-17 * Math.Abs(sum)) break;
-            }
-            result = 2.0 / Math.Sqrt(Math.PI) * sum;
-        }
-        else
-        {
-            // Continued fraction for erfc, converges quickly for |x| ≥ 2.5.
-            double f = 0;
-            for (int n = 60; n >= 1; n--) f = n / 2.0 / (ax + f);
-            result = 1.0 - Math.Exp(-ax * ax) / Math.Sqrt(Math.PI) / (ax + f);
-        }
-        return x < 0 ? -result : result;
     }
 }

@@ -1,0 +1,173 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Nabla.Kernels;
+using TorchSharp;
+using GELU = TorchSharp.Modules.GELU;
+using static TorchSharp.torch;
+
+namespace Nabla.Benchmarks;
+
+/// <summary>
+/// <c>ops [--threads N] [--rounds R] [--seconds S] [--best] [--only TEXT]</c>: the fused kernels (softmax, log-softmax,
+/// cross-entropy, layer norm, GELU) and elementwise add/mul/exp at a small GPT's activation sizes
+/// (B·T = 12·64 = 768 rows of C = 128 or 4C = 512), forward and forward+backward, Nabla beside libtorch
+/// (TorchSharp) on the same thread count. Each row is measured R times alternating Nabla and libtorch; the
+/// table shows median microseconds per call and the throughput ratio (libtorch time / Nabla time: above 1,
+/// Nabla is faster). libtorch's forward runs under no_grad; its backward is autograd's (the real cost a
+/// training step pays). <c>--best</c> reports the fastest sample instead of the median (for a machine shared
+/// with other jobs). Nabla writes into buffers allocated once; "alloc B" is what a warm Nabla call allocates.
+/// </summary>
+public static class FusedOpsSuite
+{
+    private const int Rows = 12 * 64;
+
+    private sealed record Case(string Name, Action Nabla, Action Torch);
+
+    public static int Run(string[] args)
+    {
+        int threads = Option(args, "--threads", 2);
+        int rounds = Option(args, "--rounds", 3);
+        double seconds = Option(args, "--seconds", 0.25);
+        int onlyAt = Array.IndexOf(args, "--only");
+        string only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : "";
+        bool best = args.Contains("--best");
+        Func<Action, double> time = best ? action => BestSeconds(action, seconds) : action => Measure.MedianSeconds(action, minSeconds: seconds);
+        ParallelFor.MaxThreads = threads;
+        torch.set_num_threads(threads);
+
+        Console.WriteLine($"fused ops at a small GPT's activations, rows = 12·64 = {Rows}; {threads} threads " +
+            $"(Nabla ParallelFor.MaxThreads, torch.set_num_threads); {(best ? "best sample" : "median")} of {rounds} alternating rounds of ≥{seconds:0.00}s");
+        Console.WriteLine($"{"op",-34} {"shape",-9} {"Nabla µs",9} {"torch µs",9} {"ratio",6} {"alloc B",8}");
+        foreach (int cols in new[] { 128, 512 })
+        {
+            using var scope = torch.NewDisposeScope();
+            foreach (Case c in Cases(cols).Where(c => c.Name.Contains(only, StringComparison.Ordinal)))
+            {
+                // Run both long enough for the JIT's tiered compilation to reach its optimized code first.
+                WarmUp(c.Nabla);
+                WarmUp(c.Torch);
+                long allocated = Measure.AllocatedBytes(c.Nabla);
+                var ours = new List<double>();
+                var theirs = new List<double>();
+                for (int r = 0; r < rounds; r++)
+                {
+                    ours.Add(time(c.Nabla));
+                    theirs.Add(time(c.Torch));
+                }
+                double n = Median(ours) * 1e6, t = Median(theirs) * 1e6;
+                Console.WriteLine($"{c.Name,-34} {Rows}x{cols,-5} {n,9:0.0} {t,9:0.0} {t / n,6:0.00} {allocated,8}");
+            }
+        }
+        return 0;
+    }
+
+    private static IEnumerable<Case> Cases(int cols)
+    {
+        int size = Rows * cols;
+        float[] x = Random(size, 1, 2f), dy = Random(size, 2, 1f), y = new float[size], dx = new float[size];
+        float[] b = Random(size, 3, 1f), z = new float[size];
+        float[] weight = Random(cols, 4, 0.2f, 1f), bias = Random(cols, 5, 0.2f), dw = new float[cols], db = new float[cols];
+        float[] mean = new float[Rows], rstd = new float[Rows];
+        var rng = new Random(6);
+        int[] targets = Enumerable.Range(0, Rows).Select(_ => rng.Next(cols)).ToArray();
+
+        Tensor tx = torch.tensor(x, [Rows, cols]), tdy = torch.tensor(dy, [Rows, cols]), tb = torch.tensor(b, [Rows, cols]);
+        Tensor tw = torch.tensor(weight, [cols]), tbias = torch.tensor(bias, [cols]);
+        Tensor tt = torch.tensor(targets.Select(t => (long)t).ToArray(), [Rows]);
+        Tensor leaf = tx.clone().requires_grad_(true);
+        Tensor wLeaf = tw.clone().requires_grad_(true), bLeaf = tbias.clone().requires_grad_(true);
+
+        // libtorch forward: no graph; forward+backward: autograd, gradients cleared each call like a training step.
+        Action TorchForward(Func<Tensor> op) => () =>
+        {
+            using var s = torch.NewDisposeScope();
+            using var g = torch.no_grad();
+            op();
+        };
+        Action TorchTrain(Func<Tensor> op, Tensor? gradient, params Tensor[] leaves) => () =>
+        {
+            using var s = torch.NewDisposeScope();
+            foreach (Tensor l in leaves) l.grad = null;
+            Tensor output = op();
+            if (gradient is null) output.backward();
+            else output.backward([gradient]);
+        };
+
+        yield return new("softmax fwd", () => Softmax.Forward(x, y, Rows, cols), TorchForward(() => torch.softmax(tx, 1)));
+        yield return new("softmax fwd+bwd", () => { Softmax.Forward(x, y, Rows, cols); Softmax.Backward(y, dy, dx, Rows, cols); },
+            TorchTrain(() => torch.softmax(leaf, 1), tdy, leaf));
+        yield return new("log-softmax fwd", () => Softmax.LogForward(x, y, Rows, cols),
+            TorchForward(() => nn.functional.log_softmax(tx, 1)));
+        yield return new("log-softmax fwd+bwd", () => { Softmax.LogForward(x, y, Rows, cols); Softmax.LogBackward(y, dy, dx, Rows, cols); },
+            TorchTrain(() => nn.functional.log_softmax(leaf, 1), tdy, leaf));
+        yield return new("cross-entropy fwd", () => CrossEntropy.Forward(x, targets, y, Rows, cols, -100),
+            TorchForward(() => nn.functional.cross_entropy(tx, tt)));
+        yield return new("cross-entropy fwd+bwd", () =>
+            {
+                CrossEntropy.Forward(x, targets, y, Rows, cols, -100);
+                CrossEntropy.Backward(y, targets, 1f, dx, Rows, cols, -100);
+            },
+            TorchTrain(() => nn.functional.cross_entropy(leaf, tt), null, leaf));
+        yield return new("layer norm fwd", () => LayerNorm.Forward(x, weight, bias, y, mean, rstd, Rows, cols, 1e-5f),
+            TorchForward(() => nn.functional.layer_norm(tx, [cols], tw, tbias)));
+        yield return new("layer norm fwd+bwd", () =>
+            {
+                LayerNorm.Forward(x, weight, bias, y, mean, rstd, Rows, cols, 1e-5f);
+                LayerNorm.Backward(dy, x, weight, mean, rstd, dx, dw, db, Rows, cols);
+            },
+            TorchTrain(() => nn.functional.layer_norm(leaf, [cols], wLeaf, bLeaf), tdy, leaf, wLeaf, bLeaf));
+        yield return new("gelu tanh fwd", () => Gelu.Forward(x, y, true),
+            TorchForward(() => nn.functional.gelu(tx, GELU.Approximate.tanh)));
+        yield return new("gelu tanh fwd+bwd", () => { Gelu.Forward(x, y, true); Gelu.Backward(x, dy, dx, true); },
+            TorchTrain(() => nn.functional.gelu(leaf, GELU.Approximate.tanh), tdy, leaf));
+        yield return new("gelu erf fwd", () => Gelu.Forward(x, y, false),
+            TorchForward(() => nn.functional.gelu(tx, GELU.Approximate.none)));
+        yield return new("gelu erf fwd+bwd", () => { Gelu.Forward(x, y, false); Gelu.Backward(x, dy, dx, false); },
+            TorchTrain(() => nn.functional.gelu(leaf, GELU.Approximate.none), tdy, leaf));
+        // Elementwise span kernels: TensorPrimitives (single-threaded) until Nabla.Kernels has its own.
+        yield return new("add fwd (TensorPrimitives)", () => TensorPrimitives.Add(x, b, z), TorchForward(() => tx + tb));
+        yield return new("mul fwd (TensorPrimitives)", () => TensorPrimitives.Multiply(x, b, z), TorchForward(() => tx * tb));
+        yield return new("exp fwd (TensorPrimitives)", () => TensorPrimitives.Exp(x, z), TorchForward(() => tx.exp()));
+    }
+
+    private static float[] Random(int count, int seed, float scale, float offset = 0f)
+    {
+        var random = new Random(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1) * scale + offset;
+        return values;
+    }
+
+    private static void WarmUp(Action action)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int runs = 0; runs < 200 && clock.Elapsed.TotalSeconds < 0.5; runs++) action();
+    }
+
+    /// <summary>The fastest of repeated calls over <paramref name="seconds"/>: on a machine shared with other
+    /// jobs, the sample least disturbed by them.</summary>
+    private static double BestSeconds(Action action, double seconds)
+    {
+        for (int i = 0; i < 3; i++) action();
+        double best = double.MaxValue;
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        for (int runs = 0; runs < 7 || total.Elapsed.TotalSeconds < seconds; runs++)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            action();
+            best = Math.Min(best, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        return best;
+    }
+
+    private static double Median(List<double> samples)
+    {
+        samples.Sort();
+        return samples[samples.Count / 2];
+    }
+
+    private static T Option<T>(string[] args, string name, T fallback) where T : IParsable<T>
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? T.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    }
+}

@@ -1,0 +1,159 @@
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Kernels;
+
+// The operators of the elementwise driver. Forward operators compute a value; backward operators
+// compute one input's share of the gradient from the output gradient dy and one saved value (the
+// driver's BinaryAccumulate adds it into the gradient).
+
+public readonly struct AddOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => x + y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x + y;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x + y;
+}
+
+public readonly struct SubtractOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => x - y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x - y;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x - y;
+}
+
+public readonly struct MultiplyOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => x * y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x * y;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x * y;
+}
+
+public readonly struct DivideOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => x / y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x / y;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x / y;
+}
+
+/// <summary>max(x, y), propagating NaN as PyTorch's maximum does.</summary>
+public readonly struct MaximumOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => MathF.Max(x, y);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.Max(x, y);
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Max(x, y);
+}
+
+public readonly struct MinimumOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => MathF.Min(x, y);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.Min(x, y);
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Min(x, y);
+}
+
+/// <summary>x^y lane by lane: a negative base with an integer exponent must stay exact, so no exp(y·log x).</summary>
+public readonly struct PowOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => MathF.Pow(x, y);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y)
+    {
+        Span<float> lanes = stackalloc float[Vector256<float>.Count];
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = MathF.Pow(x[i], y[i]);
+        return Vector256.Create<float>(lanes);
+    }
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y)
+    {
+        Span<float> lanes = stackalloc float[Vector512<float>.Count];
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = MathF.Pow(x[i], y[i]);
+        return Vector512.Create<float>(lanes);
+    }
+}
+
+/// <summary>min(max(x, lo), hi).</summary>
+public readonly struct ClampOperator(float lo, float hi) : IUnaryOperator
+{
+    public float Invoke(float x) => MathF.Min(MathF.Max(x, lo), hi);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Min(Vector256.Max(x, Vector256.Create(lo)), Vector256.Create(hi));
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Min(Vector512.Max(x, Vector512.Create(lo)), Vector512.Create(hi));
+}
+
+/// <summary>max(x, 0).</summary>
+public readonly struct ReluOperator : IUnaryOperator
+{
+    public float Invoke(float x) => x > 0f ? x : 0f;
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
+}
+
+/// <summary>relu'(x)·dy: the gradient passes where x &gt; 0 (0 at x = 0, as PyTorch).</summary>
+public readonly struct ReluBackwardOperator : IBinaryOperator
+{
+    public float Invoke(float dy, float x) => x > 0f ? dy : 0f;
+    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> x) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy, Vector256<float>.Zero);
+    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> x) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), dy, Vector512<float>.Zero);
+}
+
+/// <summary>tanh'·dy = (1 − y²)·dy, from the output y = tanh(x).</summary>
+public readonly struct TanhBackwardOperator : IBinaryOperator
+{
+    public float Invoke(float dy, float y) => dy * (1f - y * y);
+    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> y) => dy * (Vector256<float>.One - y * y);
+    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> y) => dy * (Vector512<float>.One - y * y);
+}
+
+/// <summary>σ'·dy = y(1 − y)·dy, from the output y = σ(x).</summary>
+public readonly struct SigmoidBackwardOperator : IBinaryOperator
+{
+    public float Invoke(float dy, float y) => dy * y * (1f - y);
+    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> y) => dy * y * (Vector256<float>.One - y);
+    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> y) => dy * y * (Vector512<float>.One - y);
+}
+
+/// <summary>(√x)'·dy = dy / (2y), from the output y = √x.</summary>
+public readonly struct SqrtBackwardOperator : IBinaryOperator
+{
+    public float Invoke(float dy, float y) => 0.5f * dy / y;
+    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> y) => Vector256.Create(0.5f) * dy / y;
+    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> y) => Vector512.Create(0.5f) * dy / y;
+}
+
+/// <summary>|x|'·dy = sign(x)·dy (0 at x = 0, as PyTorch).</summary>
+public readonly struct AbsBackwardOperator : IBinaryOperator
+{
+    public float Invoke(float dy, float x) => x > 0f ? dy : x < 0f ? -dy : 0f;
+    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> x) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy,
+            Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), -dy, Vector256<float>.Zero));
+    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> x) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), dy,
+            Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), -dy, Vector512<float>.Zero));
+}
+
+/// <summary>The gradient of clamp passes where lo ≤ x ≤ hi (both ends included, as PyTorch).</summary>
+public readonly struct ClampBackwardOperator(float lo, float hi) : IBinaryOperator
+{
+    public float Invoke(float dy, float x) => x >= lo && x <= hi ? dy : 0f;
+    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> x) =>
+        Vector256.ConditionalSelect(
+            Vector256.GreaterThanOrEqual(x, Vector256.Create(lo)) & Vector256.LessThanOrEqual(x, Vector256.Create(hi)),
+            dy, Vector256<float>.Zero);
+    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> x) =>
+        Vector512.ConditionalSelect(
+            Vector512.GreaterThanOrEqual(x, Vector512.Create(lo)) & Vector512.LessThanOrEqual(x, Vector512.Create(hi)),
+            dy, Vector512<float>.Zero);
+}
+
+/// <summary>
+/// The share of the gradient of max(x, y) that goes to x: 1 where x wins, ½ on a tie (PyTorch splits
+/// it evenly), 0 where y wins. For min(x, y) call it with the operands swapped.
+/// </summary>
+public readonly struct MaximumShareOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => x > y ? 1f : x == y ? 0.5f : 0f;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, y), Vector256<float>.One,
+            Vector256.ConditionalSelect(Vector256.Equals(x, y), Vector256.Create(0.5f), Vector256<float>.Zero));
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, y), Vector512<float>.One,
+            Vector512.ConditionalSelect(Vector512.Equals(x, y), Vector512.Create(0.5f), Vector512<float>.Zero));
+}

@@ -1,0 +1,91 @@
+namespace Nabla.Tensors;
+
+/// <summary>
+/// A seedable pseudo-random generator: the only source of randomness in Nabla. The same seed gives
+/// the same sequence on every machine and every .NET version (unlike System.Random, whose algorithm
+/// is not a contract). Algorithm: xoshiro256** (Blackman and Vigna 2018), seeded by SplitMix64.
+/// Normal draws use the Box–Muller transform. Not thread-safe: give each thread its own generator.
+/// </summary>
+public sealed class Generator
+{
+    private ulong s0, s1, s2, s3;
+    private float? spareNormal;
+
+    public Generator(ulong seed) => Reseed(seed);
+
+    /// <summary>The generator used when an operation is given none; reseed it with <see cref="ManualSeed"/>.</summary>
+    public static Generator Default { get; } = new(0x5EED);
+
+    /// <summary>Reseeds <see cref="Default"/> (PyTorch's torch.manual_seed).</summary>
+    public static void ManualSeed(ulong seed) => Default.Reseed(seed);
+
+    public void Reseed(ulong seed)
+    {
+        ulong x = seed;
+        s0 = SplitMix64(ref x);
+        s1 = SplitMix64(ref x);
+        s2 = SplitMix64(ref x);
+        s3 = SplitMix64(ref x);
+        spareNormal = null;
+    }
+
+    private static ulong SplitMix64(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>64 uniformly random bits.</summary>
+    public ulong NextUInt64()
+    {
+        ulong result = RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = RotateLeft(s3, 45);
+        return result;
+    }
+
+    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
+
+    /// <summary>Uniform in [0, 1), with 24 random bits (every float32 step in that range).</summary>
+    public float NextFloat() => (NextUInt64() >> 40) * (1f / (1 << 24));
+
+    /// <summary>Uniform in [0, 1), with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform integer in [low, high), without modulo bias (Lemire's multiply-shift with rejection).</summary>
+    public int NextInt(int low, int high)
+    {
+        if (high <= low) throw new ArgumentException($"NextInt: empty range [{low}, {high})");
+        ulong range = (ulong)((long)high - low); // at most 2^32
+        ulong m = (NextUInt64() >> 32) * range;
+        if ((uint)m < range)
+        {
+            // Reject the few low words that would make some results more likely than others.
+            uint threshold = (uint)((0x1_0000_0000UL - range) % range);
+            while ((uint)m < threshold) m = (NextUInt64() >> 32) * range;
+        }
+        return (int)(low + (long)(m >> 32));
+    }
+
+    /// <summary>Standard normal draw (mean 0, variance 1), Box–Muller in double precision.</summary>
+    public float NextNormal()
+    {
+        if (spareNormal is float spare)
+        {
+            spareNormal = null;
+            return spare;
+        }
+        double u1 = 1.0 - NextDouble(); // (0, 1]: log is finite
+        double u2 = NextDouble();
+        double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+        spareNormal = (float)(radius * Math.Sin(2 * Math.PI * u2));
+        return (float)(radius * Math.Cos(2 * Math.PI * u2));
+    }
+}

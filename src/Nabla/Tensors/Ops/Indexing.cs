@@ -1,0 +1,94 @@
+using System.Numerics.Tensors;
+
+namespace Nabla.Tensors;
+
+/// <summary>
+/// Choosing slices by integer index: index select along a dimension, the embedding lookup (index select
+/// of rows, the first layer of every language model) and one-hot encoding. Indices are int32 tensors.
+/// Forward gathers; backward scatters: each selected slice's gradient is added back into the slice it
+/// came from, so an index that appears twice receives both gradients.
+/// </summary>
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// The slices of this tensor at <paramref name="index"/> (int32, 1-D) along <paramref name="dim"/>, as
+    /// torch.index_select: the result has index.Count slices where this tensor has Size(dim).
+    /// </summary>
+    public Tensor IndexSelect(int dim, Tensor index) => Gather(dim, index, "IndexSelect");
+
+    /// <summary>
+    /// Embedding lookup, as torch.nn.functional.embedding: row <c>indices[...]</c> of
+    /// <paramref name="weight"/> [V, D] for every index, giving indices.Shape + [D].
+    /// </summary>
+    public static Tensor Embedding(Tensor indices, Tensor weight)
+    {
+        weight.RequireFloat("Embedding");
+        indices.RequireInt("Embedding");
+        if (weight.Rank != 2) throw new ArgumentException($"Embedding: weight must be [V, D], got {Shapes.Format(weight.shape)}");
+        int[] outShape = [.. indices.shape, weight.shape[1]];
+        return weight.Gather(0, indices.Reshape(indices.Count), "Embedding").Reshape(outShape);
+    }
+
+    /// <summary>
+    /// One-hot encoding of int32 class indices: indices.Shape + [numClasses], 1 at each index and 0
+    /// elsewhere. Unlike torch's int64 result, the values are float32, ready for a matrix product
+    /// (torch code writes one_hot(x).float()). <paramref name="numClasses"/> = −1 means max(indices) + 1.
+    /// </summary>
+    public static Tensor OneHot(Tensor indices, int numClasses = -1)
+    {
+        indices.RequireInt("OneHot");
+        int[] values = indices.ToIntArray();
+        if (numClasses < 0) numClasses = values.Length == 0 ? 0 : values.Max() + 1;
+        var result = new float[values.Length * numClasses];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if ((uint)values[i] >= (uint)numClasses)
+                throw new IndexOutOfRangeException(
+                    $"OneHot: index {values[i]} at position {i} is out of range for {numClasses} classes (valid: 0..{numClasses - 1})");
+            result[i * numClasses + values[i]] = 1f;
+        }
+        return new Tensor(result, [.. indices.shape, numClasses]);
+    }
+
+    /// <summary>
+    /// Index select on the contiguous layout seen as [outer, Size(dim), inner]: each selected slice is
+    /// <c>inner</c> consecutive floats, copied forward and added back in backward.
+    /// </summary>
+    private Tensor Gather(int dim, Tensor index, string op)
+    {
+        RequireFloat(op);
+        index.RequireInt(op);
+        if (Rank == 0) throw new ArgumentException($"{op}: cannot index a scalar");
+        if (index.Rank > 1) throw new ArgumentException($"{op}: index must be 1-D, got {Shapes.Format(index.shape)}");
+        int d = Shapes.NormalizeDim(dim, Rank, op);
+        int size = shape[d], count = index.Count;
+        int[] picks = index.ToIntArray();
+        for (int i = 0; i < count; i++)
+            if ((uint)picks[i] >= (uint)size)
+                throw new IndexOutOfRangeException(
+                    $"{op}: index {picks[i]} at position {i} is out of range for dimension {d} of size {size} (tensor {Shapes.Format(shape)})");
+
+        Tensor x = Contiguous();
+        int inner = 1, outer = 1;
+        for (int k = d + 1; k < Rank; k++) inner *= shape[k];
+        for (int k = 0; k < d; k++) outer *= shape[k];
+        int[] outShape = ShapeOf(shape);
+        outShape[d] = count;
+        Tensor y = Output(outShape);
+        Span<float> source = x.Span, target = y.Span;
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < count; i++)
+                source.Slice((o * size + picks[i]) * inner, inner).CopyTo(target.Slice((o * count + i) * inner, inner));
+
+        return Record(op, y, [x], dy =>
+        {
+            Span<float> grad = x.GradSpan(), upstream = dy.Span;
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < count; i++)
+                {
+                    Span<float> row = grad.Slice((o * size + picks[i]) * inner, inner);
+                    TensorPrimitives.Add(row, upstream.Slice((o * count + i) * inner, inner), row);
+                }
+        });
+    }
+}

@@ -1,0 +1,183 @@
+using Nabla.Kernels;
+
+namespace Nabla.Tensors;
+
+/// <summary>
+/// Matrix products with numpy/PyTorch semantics: 1-D·1-D is a dot product, a 1-D operand is a row
+/// (left) or column (right) vector that disappears from the result, and N-D operands are stacks of
+/// matrices whose batch dimensions broadcast. Every product is one call to <see cref="Gemm"/>:
+/// transposed views are handed over as transposed operands (no copy), and backward accumulates
+/// straight into the gradients with β = 1:  dA += dC·Bᵀ,  dB += Aᵀ·dC.
+/// </summary>
+public sealed partial class Tensor
+{
+    public Tensor MatMul(Tensor other)
+    {
+        Tensor a = this, b = other;
+        a.RequireFloat("MatMul");
+        b.RequireFloat("MatMul");
+        if (a.Rank == 0 || b.Rank == 0)
+            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: both operands need at least one dimension");
+        int k = a.shape[^1], kb = b.Rank == 1 ? b.shape[0] : b.shape[^2];
+        if (k != kb)
+            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: inner dimensions {k} and {kb} differ");
+
+        if (a.Rank == 1 && b.Rank == 1) return a.Unsqueeze(0).MatMul(b.Unsqueeze(1)).Reshape();
+        if (a.Rank == 1) return a.Unsqueeze(0).MatMul(b).Squeeze(-2);
+        if (b.Rank == 1) return a.MatMul(b.Unsqueeze(1)).Squeeze(-1);
+        if (a.Rank > 2 && b.Rank == 2)
+        {
+            // [..., m, k] @ [k, n]: the batch folds into m, making one large product (a Linear layer).
+            int[] outShape = [.. a.shape[..^1], b.shape[1]];
+            return a.Reshape(-1, k).MatMul(b).Reshape(outShape);
+        }
+        return BatchedMatMul(a, b);
+    }
+
+    private static Tensor BatchedMatMul(Tensor a, Tensor b)
+    {
+        int m = a.shape[^2], k = a.shape[^1], n = b.shape[^1];
+        int[] batch;
+        try { batch = Shapes.Broadcast(a.shape[..^2], b.shape[..^2], "MatMul"); }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: batch dimensions do not broadcast");
+        }
+        Tensor c = Output([.. batch, m, n], zeroed: true); // zeroed: a reused buffer may hold NaN, and 0·NaN is NaN
+        var left = new Operand(a, batch);
+        var right = new Operand(b, batch);
+        int[] cOffsets = BatchOffsets(batch, Shapes.ContiguousStrides(batch), 0, m * n);
+
+        Gemms(batch, left.Transposed, right.Transposed, m, n, k,
+            left.Data, left.Offsets, left.LeadingDimension, right.Data, right.Offsets, right.LeadingDimension,
+            0f, c.data, cOffsets, n);
+
+        return Record("MatMul", c, [a, b], dc =>
+        {
+            float[] dcData = dc.data;
+            int[] dcOffsets = BatchOffsets(batch, Shapes.ContiguousStrides(batch), dc.offset, m * n);
+            if (a.requiresGrad)
+            {
+                // dA[m,k] += dC[m,n] · op(B)ᵀ
+                a.GradSpan();
+                int[] gradOffsets = GradBatchOffsets(a, batch, m * k);
+                Gemms(batch, false, !right.Transposed, m, k, n,
+                    dcData, dcOffsets, n, right.Data, right.Offsets, right.LeadingDimension,
+                    1f, a.Grad!.data, gradOffsets, k);
+            }
+            if (b.requiresGrad)
+            {
+                // dB[k,n] += op(A)ᵀ · dC[m,n]
+                b.GradSpan();
+                int[] gradOffsets = GradBatchOffsets(b, batch, k * n);
+                Gemms(batch, !left.Transposed, false, k, n, m,
+                    left.Data, left.Offsets, left.LeadingDimension, dcData, dcOffsets, n,
+                    1f, b.Grad!.data, gradOffsets, n);
+            }
+        });
+    }
+
+    /// <summary>
+    /// How GEMM reads one operand: its storage, the start of each batch matrix, and whether the matrix is
+    /// row-major (element [i, j] at i·ld + j) or a transposed view (at j·ld + i). A view that is neither
+    /// (e.g. every other column) is copied once into a contiguous buffer.
+    /// </summary>
+    private readonly struct Operand
+    {
+        public readonly float[] Data;
+        public readonly int[] Offsets;
+        public readonly bool Transposed;
+        public readonly int LeadingDimension;
+
+        public Operand(Tensor t, int[] batch)
+        {
+            int rows = t.shape[^2], cols = t.shape[^1];
+            int rowStride = t.strides[^2], colStride = t.strides[^1];
+            Tensor source = t;
+            if ((colStride == 1 || cols == 1) && (rows == 1 || rowStride >= cols))
+            {
+                Transposed = false;
+                LeadingDimension = rows == 1 ? Math.Max(cols, 1) : rowStride;
+            }
+            else if ((rowStride == 1 || rows == 1) && (cols == 1 || colStride >= rows))
+            {
+                Transposed = true;
+                LeadingDimension = cols == 1 ? Math.Max(rows, 1) : colStride;
+            }
+            else
+            {
+                source = new Tensor(t.ContiguousValues().ToArray(), ShapeOf(t.shape));
+                Transposed = false;
+                LeadingDimension = Math.Max(cols, 1);
+            }
+            Data = source.data;
+            int[] batchStrides = Shapes.BroadcastStrides(source.shape[..^2], source.strides[..^2], batch);
+            Offsets = BatchOffsets(batch, batchStrides, source.offset, 0);
+        }
+    }
+
+    /// <summary>Where each batch matrix of a contiguous gradient starts; broadcast batch dims (stride 0) repeat.</summary>
+    private static int[] GradBatchOffsets(Tensor t, int[] batch, int matrixSize)
+    {
+        int[] own = t.shape[..^2];
+        int[] ownStrides = Shapes.ContiguousStrides(own);
+        for (int i = 0; i < ownStrides.Length; i++) ownStrides[i] *= matrixSize;
+        return BatchOffsets(batch, Shapes.BroadcastStrides(own, ownStrides, batch), 0, 0);
+    }
+
+    /// <summary>The storage offset of each matrix of the batch, in row-major batch order.</summary>
+    private static int[] BatchOffsets(int[] batch, int[] strides, int start, int matrixSize)
+    {
+        int count = Shapes.Count(batch);
+        var offsets = new int[count];
+        var index = new int[batch.Length];
+        int position = start;
+        for (int i = 0; i < count; i++)
+        {
+            offsets[i] = position;
+            for (int d = batch.Length - 1; d >= 0; d--)
+            {
+                int step = matrixSize > 0 ? strides[d] * matrixSize : strides[d];
+                position += step;
+                if (++index[d] < batch[d]) break;
+                position -= step * batch[d];
+                index[d] = 0;
+            }
+        }
+        return offsets;
+    }
+
+    /// <summary>
+    /// One GEMM per batch matrix. When every operand's matrices are evenly spaced (the usual case) this is
+    /// one batched call; when the output repeats (a broadcast operand's gradient) the products must run one
+    /// after another, since they add into the same memory.
+    /// </summary>
+    private static void Gemms(int[] batch, bool transA, bool transB, int m, int n, int k,
+        float[] a, int[] aOffsets, int lda, float[] b, int[] bOffsets, int ldb, float beta, float[] c, int[] cOffsets, int ldc)
+    {
+        int count = cOffsets.Length;
+        if (count == 0 || m == 0 || n == 0) return;
+        if (count == 1)
+        {
+            Gemm.Sgemm(transA, transB, m, n, k, 1f, a.AsSpan(aOffsets[0]), lda, b.AsSpan(bOffsets[0]), ldb, beta, c.AsSpan(cOffsets[0]), ldc);
+            return;
+        }
+        if (EvenlySpaced(aOffsets, out long strideA) && EvenlySpaced(bOffsets, out long strideB)
+            && EvenlySpaced(cOffsets, out long strideC) && strideC != 0)
+        {
+            Gemm.SgemmBatched(count, transA, transB, m, n, k, 1f, a.AsSpan(aOffsets[0]), lda, strideA,
+                b.AsSpan(bOffsets[0]), ldb, strideB, beta, c.AsSpan(cOffsets[0]), ldc, strideC);
+            return;
+        }
+        for (int i = 0; i < count; i++)
+            Gemm.Sgemm(transA, transB, m, n, k, 1f, a.AsSpan(aOffsets[i]), lda, b.AsSpan(bOffsets[i]), ldb, beta, c.AsSpan(cOffsets[i]), ldc);
+    }
+
+    private static bool EvenlySpaced(int[] offsets, out long stride)
+    {
+        stride = offsets.Length > 1 ? offsets[1] - offsets[0] : 0;
+        for (int i = 2; i < offsets.Length; i++)
+            if (offsets[i] - offsets[i - 1] != stride) return false;
+        return true;
+    }
+}

@@ -1,0 +1,137 @@
+using Nabla.Kernels;
+using TorchSharp.Modules;
+using static Nabla.Tests.Kernels.FusedKernelOracle;
+using static TorchSharp.torch;
+
+namespace Nabla.Tests.Kernels;
+
+public class GeluTests
+{
+    /// <summary>Random values plus a sweep across the interesting range and the extremes.</summary>
+    private static float[] Inputs(int randomCount)
+    {
+        var values = new List<float>(Normal(randomCount, seed: 17, scale: 3f));
+        for (float v = -12f; v <= 12f; v += 0.0371f) values.Add(v);
+        values.AddRange([0f, -0f, 1e-20f, -1e-20f, 30f, -30f, 100f, -100f, 1e6f, -1e6f]);
+        return values.ToArray();
+    }
+
+    [Theory]
+    [InlineData(true, 5)]
+    [InlineData(false, 5)]
+    [InlineData(true, 100_003)]
+    [InlineData(false, 100_003)]
+    public void ForwardAndBackwardMatchLibtorch(bool tanh, int randomCount)
+    {
+        float[] x = Inputs(randomCount);
+        float[] dy = Normal(x.Length, seed: 18);
+        float[] prior = Normal(x.Length, seed: 19);
+        var y = new float[x.Length];
+        Gelu.Forward(x, y, tanh);
+        float[] dx = (float[])prior.Clone();
+        Gelu.Backward(x, dy, dx, tanh);
+
+        using var scope = NewDisposeScope();
+        var tx = TorchLeaf(x, x.Length);
+        var ty = nn.functional.gelu(tx, tanh ? GELU.Approximate.tanh : GELU.Approximate.none);
+        ty.backward([Torch(dy, x.Length)]);
+        Close(Values(ty), y, 1e-6f, 2e-6f, tanh ? "gelu tanh" : "gelu erf");
+        // libtorch evaluates the tanh form's derivative in float with a cancellation near x ≈ −2 (errors up to ~3e-6);
+        // ours agrees with a double-precision evaluation to 2e-6.
+        Close(Plus(prior, Values(tx.grad!)), dx, 5e-6f, 1e-5f, tanh ? "gelu tanh backward" : "gelu erf backward");
+    }
+
+    [Fact]
+    public void ErfIsWithinTwoUlpsOfDoublePrecision()
+    {
+        // Every 97th float in [-6, 6] against libtorch's double-precision erf.
+        var xs = new List<float>();
+        for (float v = -6f; v <= 6f; v = BitIncrementBy(v, 97)) xs.Add(v);
+        using var scope = NewDisposeScope();
+        double[] reference = tensor(xs.Select(v => (double)v).ToArray()).erf().data<double>().ToArray();
+        int worst = 0;
+        float worstAt = 0f;
+        for (int i = 0; i < xs.Count; i++)
+        {
+            int ulps = UlpDistance(Gelu.Erf(xs[i]), (float)reference[i]);
+            if (ulps > worst) { worst = ulps; worstAt = xs[i]; }
+        }
+        Assert.True(worst <= 2, $"erf is {worst} ulps off at x = {worstAt}");
+    }
+
+    [Fact]
+    public void ExpIsWithinOneUlpOfDoublePrecision()
+    {
+        int worst = 0;
+        float worstAt = 0f;
+        for (float v = -86.9f; v <= 88.2f; v = BitIncrementBy(v, 4099))
+        {
+            int ulps = UlpDistance(FastMath.Exp(v), (float)Math.Exp(v));
+            if (ulps > worst) { worst = ulps; worstAt = v; }
+        }
+        Assert.True(worst <= 1, $"exp is {worst} ulps off at x = {worstAt}");
+        Assert.Equal(0f, FastMath.Exp(-200f));
+        Assert.Equal(0f, FastMath.Exp(float.NegativeInfinity));
+        Assert.True(float.IsNaN(FastMath.Exp(float.NaN)));
+    }
+
+    [Fact]
+    public void ExactGeluKeepsItsDigitsInTheLowerTail()
+    {
+        // x · Φ(x) at x = -8 is about -5e-15; computing Φ as ½(1 + erf) would give exactly 0.
+        float[] x = [-8f, -6f, -4f];
+        var y = new float[3];
+        Gelu.Forward(x, y, tanhApproximation: false);
+        using var scope = NewDisposeScope();
+        double[] reference = (tensor(x.Select(v => (double)v).ToArray()) * 0.5 *
+            (tensor(x.Select(v => (double)v).ToArray()) * -Math.Sqrt(0.5)).erfc()).data<double>().ToArray();
+        for (int i = 0; i < 3; i++)
+            Assert.True(Math.Abs(y[i] - reference[i]) <= 1e-5 * Math.Abs(reference[i]), $"gelu({x[i]}) = {y[i]}, expected {reference[i]}");
+    }
+
+    [Fact]
+    public void EveryLaneWidthGivesTheSameValues()
+    {
+        float[] x = Inputs(37);
+        unsafe
+        {
+            fixed (float* px = x)
+            {
+                foreach (bool tanh in new[] { true, false })
+                {
+                    float[] y1 = new float[x.Length], y256 = new float[x.Length], y512 = new float[x.Length];
+                    fixed (float* p1 = y1, p256 = y256, p512 = y512)
+                    {
+                        if (tanh)
+                        {
+                            Gelu.TanhForwardRange<Lanes1>(px, p1, 0, x.Length);
+                            Gelu.TanhForwardRange<Lanes256>(px, p256, 0, x.Length);
+                            Gelu.TanhForwardRange<Lanes512>(px, p512, 0, x.Length);
+                        }
+                        else
+                        {
+                            Gelu.ErfForwardRange<Lanes1>(px, p1, 0, x.Length);
+                            Gelu.ErfForwardRange<Lanes256>(px, p256, 0, x.Length);
+                            Gelu.ErfForwardRange<Lanes512>(px, p512, 0, x.Length);
+                        }
+                    }
+                    Close(y1, y256, 0f, 1e-6f, "256 vs scalar");
+                    Close(y1, y512, 0f, 1e-6f, "512 vs scalar");
+                }
+            }
+        }
+    }
+
+    /// <summary>Floats in order as integers: negative floats count down from zero, so ±0 share key 0.</summary>
+    private static int Key(float f)
+    {
+        int bits = BitConverter.SingleToInt32Bits(f);
+        return bits < 0 ? int.MinValue - bits : bits;
+    }
+
+    private static float FromKey(int key) => BitConverter.Int32BitsToSingle(key < 0 ? int.MinValue - key : key);
+
+    private static float BitIncrementBy(float v, int steps) => FromKey(Key(v) + steps);
+
+    private static int UlpDistance(float a, float b) => Math.Abs(Key(a) - Key(b));
+}

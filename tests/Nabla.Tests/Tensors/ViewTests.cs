@@ -1,0 +1,108 @@
+using Nabla.Tensors;
+
+namespace Nabla.Tests.Tensors;
+
+public class ViewTests
+{
+    private static Tensor Grid() => Tensor.Arange(12).Reshape(3, 4); // [[0..3],[4..7],[8..11]]
+
+    [Fact]
+    public void ReshapeSharesStorageAndInfersOneSize()
+    {
+        Tensor x = Tensor.Arange(12);
+        Tensor y = x.Reshape(3, -1);
+        Assert.Equal([3, 4], y.Shape.ToArray());
+        x.Set(100f, 5);
+        Assert.Equal(100f, y.Get(1, 1));
+        var error = Assert.Throws<ArgumentException>(() => x.Reshape(5, -1));
+        Assert.Contains("[12]", error.Message);
+    }
+
+    [Fact]
+    public void TransposeIsAViewAndContiguousCopiesOnlyWhenNeeded()
+    {
+        Tensor x = Grid();
+        Tensor t = x.Transpose(0, 1);
+        Assert.Equal([4, 3], t.Shape.ToArray());
+        Assert.False(t.IsContiguous);
+        Assert.Equal(9f, t.Get(1, 2));
+        Assert.Same(x, x.Contiguous());
+        Tensor c = t.Contiguous();
+        Assert.True(c.IsContiguous);
+        Assert.Equal([0f, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11], c.ToArray());
+        Assert.Throws<InvalidOperationException>(() => t.View(12));
+        Assert.Equal(c.ToArray(), t.Reshape(12).ToArray());
+    }
+
+    [Fact]
+    public void PermuteReordersDimensions()
+    {
+        Tensor x = Tensor.Arange(24).Reshape(2, 3, 4);
+        Tensor p = x.Permute(2, 0, 1);
+        Assert.Equal([4, 2, 3], p.Shape.ToArray());
+        Assert.Equal(x.Get(1, 2, 3), p.Get(3, 1, 2));
+        Assert.Throws<ArgumentException>(() => x.Permute(0, 0, 1));
+    }
+
+    [Fact]
+    public void SliceWithStartStopStepLikePython()
+    {
+        Tensor x = Tensor.Arange(10);
+        Assert.Equal([2f, 4, 6], x.Slice(0, 2, 8, 2).ToArray());
+        Assert.Equal([7f, 8, 9], x.Slice(0, -3).ToArray());
+        Assert.Equal([0f, 3, 6, 9], x.Slice(0, step: 3).ToArray());
+        Assert.Empty(x.Slice(0, 5, 2).ToArray());
+        Assert.Equal([1f, 2], x[1..3].ToArray());
+        Tensor g = Grid();
+        Assert.Equal([1f, 3, 9, 11], g.Slice(0, step: 2).Slice(1, 1, null, 2).ToArray());
+        Assert.Equal([5f, 6], g[1..2, 1..3].ToArray());
+    }
+
+    [Fact]
+    public void SelectRemovesADimensionAndChecksItsIndex()
+    {
+        Tensor g = Grid();
+        Assert.Equal([4f, 5, 6, 7], g[1].ToArray());
+        Assert.Equal([2f, 6, 10], g.Select(1, 2).ToArray());
+        Assert.Equal([3f, 7, 11], g.Select(1, -1).ToArray());
+        var error = Assert.Throws<IndexOutOfRangeException>(() => g.Select(0, 3));
+        Assert.Contains("index 3", error.Message);
+        Assert.Contains("size 3", error.Message);
+    }
+
+    [Fact]
+    public void UnsqueezeSqueezeAndExpand()
+    {
+        Tensor v = Tensor.Arange(3);
+        Assert.Equal([1, 3], v.Unsqueeze(0).Shape.ToArray());
+        Assert.Equal([3, 1], v.Unsqueeze(-1).Shape.ToArray());
+        Assert.Equal([3], v.Unsqueeze(0).Unsqueeze(2).Squeeze().Shape.ToArray());
+        Assert.Equal([3, 1], v.Unsqueeze(1).Squeeze(0).Shape.ToArray());
+        Tensor e = v.Unsqueeze(1).Expand(3, 4);
+        Assert.Equal([0f, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2], e.ToArray());
+        Assert.Equal(0, e.Strides[1]);
+        Assert.Throws<ArgumentException>(() => v.Expand(2, 4));
+    }
+
+    [Fact]
+    public void IntTensorsHaveViewsToo()
+    {
+        Tensor ids = Tensor.FromArray([1, 2, 3, 4, 5, 6], 2, 3);
+        Assert.Equal([1, 4, 2, 5, 3, 6], ids.Transpose(0, 1).Contiguous().ToIntArray());
+        Assert.Equal(6, ids.Select(1, 2).GetInt(1));
+    }
+
+    [Fact]
+    public void GradientsFlowBackThroughViews()
+    {
+        Tensor x = Tensor.Arange(12).Reshape(3, 4).Detach().RequireGrad();
+        // y touches some elements once, one twice (through two views), and skips others.
+        Tensor y = x.Transpose(0, 1).Slice(0, 1, 4, 2).Sum() + x.Select(0, 2).Slice(0, 3, 4).Sum() * 2f + x.Expand(2, 3, 4).Sum();
+        y.Backward();
+        float[] expected = new float[12];
+        for (int i = 0; i < 12; i++) expected[i] = 2; // from Expand (2 copies)
+        foreach (int r in new[] { 0, 1, 2 }) { expected[r * 4 + 1] += 1; expected[r * 4 + 3] += 1; }
+        expected[2 * 4 + 3] += 2;
+        Assert.Equal(expected, x.Grad!.ToArray());
+    }
+}
