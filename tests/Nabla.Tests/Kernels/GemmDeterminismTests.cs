@@ -19,6 +19,8 @@ public class GemmDeterminismTests
     [InlineData(301, 257, 530, true, true)]
     [InlineData(1, 3001, 700, false, false)]
     [InlineData(1, 3001, 700, false, true)]
+    [InlineData(3001, 1, 700, false, false)]
+    [InlineData(3001, 1, 700, true, true)]
     public void RepeatedCallsAndThreadCountsGiveIdenticalBits(int m, int n, int k, bool transA, bool transB)
     {
         float[] a = GemmOracle.Random(m * k, 31), b = GemmOracle.Random(k * n, 32);
