@@ -13,7 +13,7 @@ namespace Nabla.Kernels;
 /// a sub-matrix of a larger one.
 /// The work is done by <see cref="GemmDriver{TKernel}"/> (cache blocking, packing, threads) around the
 /// widest micro-kernel this CPU runs: AVX-512 6×32, AVX2 + FMA 6×16, or scalar 4×4; a single row of C
-/// (m = 1) goes to <see cref="GemmRowVector"/> without packing. Results are bit-identical run after run,
+/// (m = 1) or column (n = 1) goes to <see cref="GemmRowVector"/> without packing. Results are bit-identical run after run,
 /// and for any thread count.
 /// Special values: alpha = 0 or k = 0 leaves C = beta · C without reading A or B (the BLAS convention).
 /// </remarks>
@@ -120,8 +120,8 @@ public static class Gemm
         }
     }
 
-    /// <summary>Dispatch: degenerate cases here, a single row of C to the direct row-vector path, everything
-    /// else to the blocked driver with the best kernel.</summary>
+    /// <summary>Dispatch: degenerate cases here, a single row or column of C to the direct row-vector path,
+    /// everything else to the blocked driver with the best kernel.</summary>
     private static unsafe void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int maxThreads)
     {
@@ -133,6 +133,8 @@ public static class Gemm
         }
         if (m == 1)
             GemmRowVector.Run(transA, transB, n, k, alpha, a, lda, b, ldb, beta, c, maxThreads);
+        else if (n == 1 && GemmRowVector.CanRunColumn(transA, ldc))
+            GemmRowVector.RunColumn(transA, transB, m, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads);
         else if (Avx512Kernel6x32.IsSupported)
             GemmDriver<Avx512Kernel6x32>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads);
         else if (Avx2Kernel6x16.IsSupported)

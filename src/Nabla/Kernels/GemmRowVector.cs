@@ -3,8 +3,8 @@ using System.Numerics.Tensors;
 namespace Nabla.Kernels;
 
 /// <summary>
-/// The m = 1 case — one row times a matrix, c = alpha · x · op(B) + beta · c — done directly, without
-/// packing. It is what generating one token at a time asks of every layer, and it is memory-bound: each
+/// The m = 1 case — one row times a matrix, c = alpha · x · op(B) + beta · c — and its mirror n = 1 (a
+/// matrix times one column), done directly, without packing. It is what generating one token at a time asks of every layer, and it is memory-bound: each
 /// element of B is used once, so copying B into a packed panel first would double the traffic for nothing.
 /// </summary>
 /// <remarks>
@@ -29,7 +29,7 @@ internal static unsafe class GemmRowVector
         }
         if (transB)
         {
-            var dots = new DotRange { X = x, B = b, Ldb = ldb, K = k, C = c, Alpha = alpha, Beta = beta };
+            var dots = new DotRange { X = x, B = b, Ldb = ldb, K = k, C = c, Ldc = 1, Alpha = alpha, Beta = beta };
             Fork(n, MinFmaPerTask / k, maxThreads, dots);
         }
         else
@@ -40,17 +40,45 @@ internal static unsafe class GemmRowVector
         }
     }
 
+    /// <summary>The n = 1 case as the transposed problem: cᵀ = x · op(A)ᵀ with x = op(B)[:, 0]. With A stored
+    /// [m,k] each output is a dot product with a row of A (any ldc); with A stored [k,m] it is a sum of rows
+    /// of A, which needs C's column contiguous (ldc = 1) — <see cref="CanRunColumn"/> says which.</summary>
+    public static void RunColumn(bool transA, bool transB, int m, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int maxThreads)
+    {
+        float* x = b;
+        if (!transB)
+        {
+            // op(B) = B [k,1]: x's entries are one column of B, ldb apart. Gather them.
+            x = GemmBuffers.PackedB(k);
+            for (int p = 0; p < k; p++) x[p] = b[(long)p * ldb];
+        }
+        if (!transA)
+        {
+            var dots = new DotRange { X = x, B = a, Ldb = lda, K = k, C = c, Ldc = ldc, Alpha = alpha, Beta = beta };
+            Fork(m, MinFmaPerTask / k, maxThreads, dots);
+        }
+        else
+        {
+            var sums = new AxpyRange { X = x, B = a, Ldb = lda, K = k, N = m, C = c, Alpha = alpha, Beta = beta };
+            Fork((m + 15) / 16, MinFmaPerTask / (16L * k), maxThreads, sums);
+        }
+    }
+
+    /// <summary>Whether <see cref="RunColumn"/> handles this n = 1 product.</summary>
+    public static bool CanRunColumn(bool transA, int ldc) => !transA || ldc == 1;
+
     private static void Fork<TAction>(int count, long minPerTask, int maxThreads, TAction action) where TAction : struct, IRangeAction
     {
         if (maxThreads == 1) action.Invoke(0, count);
         else ParallelFor.Run(count, (int)Math.Clamp(minPerTask, 1, int.MaxValue), action);
     }
 
-    /// <summary>c[j] = alpha · (x · B[j, :]) + beta · c[j] for j in [start, end).</summary>
+    /// <summary>c[j·ldc] = alpha · (x · B[j, :]) + beta · c[j·ldc] for j in [start, end).</summary>
     private struct DotRange : IRangeAction
     {
         public float* X, B, C;
-        public int Ldb, K;
+        public int Ldb, Ldc, K;
         public float Alpha, Beta;
 
         public readonly void Invoke(int start, int end)
@@ -59,7 +87,8 @@ internal static unsafe class GemmRowVector
             for (int j = start; j < end; j++)
             {
                 float dot = TensorPrimitives.Dot(x, new ReadOnlySpan<float>(B + (long)j * Ldb, K));
-                C[j] = Beta == 0f ? Alpha * dot : Alpha * dot + Beta * C[j];
+                ref float cj = ref C[(long)j * Ldc];
+                cj = Beta == 0f ? Alpha * dot : Alpha * dot + Beta * cj;
             }
         }
     }

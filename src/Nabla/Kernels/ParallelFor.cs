@@ -100,24 +100,34 @@ public static class ParallelFor
 
 /// <summary>
 /// Persistent worker threads for <see cref="ParallelFor"/>. One job at a time: the caller acquires the
-/// pool, hands range i to worker i − 1, runs range 0 itself, and waits for the count of pending ranges
-/// to reach zero. Workers are created when first needed and live for the process (background threads).
+/// pool, offers range i to worker i − 1, runs range 0 itself, then runs every offered range that no worker
+/// has claimed yet, and finally waits for the ranges workers did claim. So a worker that is slow to wake
+/// (its core busy with another process) never holds the caller up: its range is simply run by the caller.
+/// Workers are created when first needed and live for the process (background threads).
 /// </summary>
+/// <remarks>
+/// Each offer carries a ticket, an even number unique to that offer; claiming a range is turning the
+/// offer's ticket odd with one compare-and-swap, so exactly one thread runs it. The job and range are
+/// written before the ticket is published and read after it is seen, so a worker that wakes late, after
+/// its offer was taken and a new one made, either claims the new offer whole or claims nothing.
+/// </remarks>
 internal static class WorkerPool
 {
     private sealed class Worker
     {
         // Spins briefly, then blocks: cheap hand-over between back-to-back kernels, no idle burn.
-        public readonly ManualResetEventSlim Wake = new(false);
+        public readonly ManualResetEventSlim Wake = CreateEvent();
         public ParallelFor.Job? Job;
         public int Task;
+        public long Ticket = 1; // odd: nothing on offer
     }
 
     private static readonly object GrowLock = new();
-    private static readonly ManualResetEventSlim AllDone = new(false);
+    private static readonly ManualResetEventSlim AllDone = CreateEvent();
     private static Worker[] workers = [];
     private static int busy;
     private static int pending;
+    private static long nextTicket;
     private static Exception? firstError;
 
     /// <summary>Claims the pool for one job needing <paramref name="helpers"/> workers; false when another
@@ -129,8 +139,8 @@ internal static class WorkerPool
         return true;
     }
 
-    /// <summary>Runs <paramref name="job"/>'s ranges (0 here, the others on workers), waits for all of them,
-    /// releases the pool, and rethrows the first exception any range threw.</summary>
+    /// <summary>Runs <paramref name="job"/>'s ranges (0 here, the others on whichever thread claims them),
+    /// waits for all of them, releases the pool, and rethrows the first exception any range threw.</summary>
     public static void RunAndRelease(ParallelFor.Job job)
     {
         int helpers = job.Tasks - 1;
@@ -138,17 +148,22 @@ internal static class WorkerPool
         Worker[] crew = workers;
         for (int i = 0; i < helpers; i++)
         {
-            crew[i].Job = job;
-            crew[i].Task = i + 1;
-            crew[i].Wake.Set();
+            Worker worker = crew[i];
+            worker.Job = job;
+            worker.Task = i + 1;
+            nextTicket += 2;
+            Volatile.Write(ref worker.Ticket, nextTicket);
+            worker.Wake.Set();
         }
-        try
+        Execute(job, 0);
+        for (int i = 0; i < helpers; i++)
         {
-            job.Execute(0);
-        }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref firstError, e, null);
+            Worker worker = crew[i];
+            long ticket = Volatile.Read(ref worker.Ticket);
+            if ((ticket & 1) == 0 && Interlocked.CompareExchange(ref worker.Ticket, ticket + 1, ticket) == ticket)
+            {
+                Finish(job, i + 1);
+            }
         }
         AllDone.Wait();
         AllDone.Reset();
@@ -157,6 +172,34 @@ internal static class WorkerPool
         firstError = null;
         Volatile.Write(ref busy, 0);
         if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+    }
+
+    /// <summary>An unset event that has blocked once: the event creates its lock object the first time a
+    /// wait blocks, and that one allocation belongs at start-up, not in some later kernel call.</summary>
+    private static ManualResetEventSlim CreateEvent()
+    {
+        var e = new ManualResetEventSlim(false);
+        e.Wait(1);
+        return e;
+    }
+
+    private static void Execute(ParallelFor.Job job, int task)
+    {
+        try
+        {
+            job.Execute(task);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref firstError, e, null);
+        }
+    }
+
+    /// <summary>Runs an offered range that this thread claimed, and counts it done.</summary>
+    private static void Finish(ParallelFor.Job job, int task)
+    {
+        Execute(job, task);
+        if (Interlocked.Decrement(ref pending) == 0) AllDone.Set();
     }
 
     private static void Grow(int helpers)
@@ -181,17 +224,12 @@ internal static class WorkerPool
         {
             worker.Wake.Wait();
             worker.Wake.Reset();
-            ParallelFor.Job job = worker.Job!;
-            worker.Job = null;
-            try
-            {
-                job.Execute(worker.Task);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref firstError, e, null);
-            }
-            if (Interlocked.Decrement(ref pending) == 0) AllDone.Set();
+            long ticket = Volatile.Read(ref worker.Ticket);
+            if ((ticket & 1) != 0) continue; // taken by the caller already
+            ParallelFor.Job? job = worker.Job;
+            int task = worker.Task;
+            if (job is null || Interlocked.CompareExchange(ref worker.Ticket, ticket + 1, ticket) != ticket) continue;
+            Finish(job, task);
         }
     }
 }

@@ -25,7 +25,7 @@ public class GemmTests
         var data = new TheoryData<int, int, int, bool, bool>();
         int[][] shapes =
         [
-            [7, 65, 513], [513, 1, 63], [1, 127, 7], [65, 513, 1], [127, 63, 65], [1, 1, 1000], [1, 3000, 700],
+            [7, 65, 513], [513, 1, 63], [1, 127, 7], [65, 513, 1], [127, 63, 65], [1, 1, 1000], [1, 3000, 700], [3000, 1, 700],
             [300, 17, 260], [3, 4100, 5], [130, 250, 257],
         ];
         foreach (int[] s in shapes)
@@ -61,6 +61,18 @@ public class GemmTests
     [InlineData(true, true)]
     public void SubmatrixViewsWithLargerLeadingDimensions(bool transA, bool transB) =>
         Check(transA, transB, 37, 29, 71, alpha: 2f, beta: 1f, pad: 5, seed: 7);
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void SingleRowAndColumnViews(bool transA, bool transB)
+    {
+        Check(transA, transB, 1, 45, 300, alpha: 0.5f, beta: 1f, pad: 3, seed: 8);
+        Check(transA, transB, 45, 1, 300, alpha: 0.5f, beta: 1f, pad: 3, seed: 9);
+        Check(transA, transB, 45, 1, 300, alpha: 2f, beta: 0f, pad: 0, seed: 10);
+    }
 
     [Fact]
     public void BetaZeroIgnoresNaNInC()

@@ -67,27 +67,44 @@ public class ParallelForTests
         Assert.All(visits, v => Assert.Equal(1, v));
     }
 
+    /// <summary>Range 0 waits (up to a second) for range 1 to start elsewhere, recording who ran what.</summary>
+    private readonly unsafe struct MeetAnotherThread(int* threadIds, int* started) : IRangeAction
+    {
+        public void Invoke(int start, int end)
+        {
+            for (int i = start; i < end; i++) threadIds[i] = Environment.CurrentManagedThreadId;
+            if (start > 0)
+            {
+                Volatile.Write(ref *started, 1);
+                return;
+            }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (Volatile.Read(ref *started) == 0 && clock.ElapsedMilliseconds < 1000) Thread.Yield();
+        }
+    }
+
     [Fact]
-    public unsafe void LargeWorkFansOutToAnotherThread()
+    public unsafe void LargeWorkFansOutToAWorker()
     {
         int saved = ParallelFor.MaxThreads;
-        var visits = new int[1000];
         var ids = new int[1000];
+        int started = 0;
         try
         {
             ParallelFor.MaxThreads = 2;
-            fixed (int* v = visits, t = ids)
+            fixed (int* t = ids)
             {
-                ParallelFor.Run(1000, minPerTask: 10, new CountVisits(v, t));
+                ParallelFor.Run(1000, minPerTask: 10, new MeetAnotherThread(t, &started));
             }
         }
         finally
         {
             ParallelFor.MaxThreads = saved;
         }
-        // Range 0 = [0, 500) on the caller, range 1 = [500, 1000) on a worker.
+        // [0, 500) on the caller; [500, 1000) whole on one thread — a worker, unless none woke within a second.
         Assert.All(ids[..500], id => Assert.Equal(Environment.CurrentManagedThreadId, id));
-        Assert.All(ids[500..], id => Assert.NotEqual(Environment.CurrentManagedThreadId, id));
+        Assert.All(ids[500..], id => Assert.Equal(ids[500], id));
+        Assert.NotEqual(Environment.CurrentManagedThreadId, ids[500]);
     }
 
     private readonly unsafe struct RecordRanges(int* starts) : IRangeAction
