@@ -11,7 +11,7 @@ namespace Nabla.Kernels;
 /// </summary>
 /// <remarks>
 /// The variance is taken around the mean in a second pass over the row (which is in L1 by then), not
-/// as E[x²] − mean², which cancels catastrophically when |mean| ≫ std.
+/// as E[x²] − mean², which cancels catastrophically when |mean| ≫ std (or when the shift x₀ is far from it).
 /// Backward needs each row whole for dx and each column whole for dweight and dbias. Rows go in fixed
 /// chunks of <see cref="ChunkRows"/>, split across cores; each chunk computes its rows' dx and its own
 /// dweight/dbias partial sums in the same pass, and the partials are then added in chunk order, so the
@@ -78,39 +78,71 @@ public static unsafe class LayerNorm
     // ---- one row ----
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     internal static void ForwardRow<T>(ref readonly float x, ref readonly float weight, ref readonly float bias, ref float y,
         int n, float eps, out float mean, out float rstd) where T : struct, ILanes<T>
     {
         // Work with x − x₀ (x₀ the row's first element), which is exact for nearby values: its mean μ′ is
         // small and keeps its digits, where a mean near 1000 would be rounded to 6e−5 before it is used.
         float first = x;
-        float shiftedMean = RowMath.ShiftedSum<T>(in x, n, first) / n;
+        float shiftedMean = ShiftedSum<T>(in x, n, first) / n;
         mean = first + shiftedMean;
         T x0 = T.Broadcast(first), m = T.Broadcast(shiftedMean);
-        int i = 0;
-        float variance = 0f;
-        if (n >= T.Count)
-        {
-            T v = T.Broadcast(0f);
-            for (; i <= n - T.Count; i += T.Count)
-            {
-                T d = T.Load(in x, i) - x0 - m;
-                v = T.MultiplyAdd(d, d, v);
-            }
-            variance = T.Sum(v);
-        }
-        for (; i < n; i++) { float d = RowMath.At(in x, i) - first - shiftedMean; variance += d * d; }
+        float variance = SquaredDeviationSum<T>(in x, n, first, shiftedMean);
         rstd = 1f / MathF.Sqrt(variance / n + eps);
 
         T s = T.Broadcast(rstd);
-        for (i = 0; i <= n - T.Count; i += T.Count)
+        int i = 0;
+        for (; i <= n - T.Count; i += T.Count)
         {
             T normalized = (T.Load(in x, i) - x0 - m) * s;
             T.Store(T.MultiplyAdd(normalized, T.Load(in weight, i), T.Load(in bias, i)), ref y, i);
         }
         for (; i < n; i++)
             RowMath.AtRef(ref y, i) = (RowMath.At(in x, i) - first - shiftedMean) * rstd * RowMath.At(in weight, i) + RowMath.At(in bias, i);
+    }
+
+    // The two statistics passes keep four partial sums each: one accumulator would make every add wait for
+    // the previous one (3–4 cycles of latency per register of the row), four keep the adders busy. The row
+    // is in L1, so the second pass costs little more than its arithmetic.
+
+    /// <summary>Σ (x − shift) over the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ShiftedSum<T>(ref readonly float x, int n, float shift) where T : struct, ILanes<T>
+    {
+        T by = T.Broadcast(shift), s0 = T.Broadcast(0f), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (; i <= n - 4 * T.Count; i += 4 * T.Count)
+        {
+            s0 += T.Load(in x, i) - by;
+            s1 += T.Load(in x, i + T.Count) - by;
+            s2 += T.Load(in x, i + 2 * T.Count) - by;
+            s3 += T.Load(in x, i + 3 * T.Count) - by;
+        }
+        for (; i <= n - T.Count; i += T.Count) s0 += T.Load(in x, i) - by;
+        float sum = T.Sum((s0 + s1) + (s2 + s3));
+        for (; i < n; i++) sum += RowMath.At(in x, i) - shift;
+        return sum;
+    }
+
+    /// <summary>Σ (x − shift − shiftedMean)² over the row: the variance around the mean, times n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float SquaredDeviationSum<T>(ref readonly float x, int n, float shift, float shiftedMean) where T : struct, ILanes<T>
+    {
+        T by = T.Broadcast(shift), m = T.Broadcast(shiftedMean), v0 = T.Broadcast(0f), v1 = v0, v2 = v0, v3 = v0;
+        int i = 0;
+        for (; i <= n - 4 * T.Count; i += 4 * T.Count)
+        {
+            T d0 = T.Load(in x, i) - by - m, d1 = T.Load(in x, i + T.Count) - by - m;
+            T d2 = T.Load(in x, i + 2 * T.Count) - by - m, d3 = T.Load(in x, i + 3 * T.Count) - by - m;
+            v0 = T.MultiplyAdd(d0, d0, v0);
+            v1 = T.MultiplyAdd(d1, d1, v1);
+            v2 = T.MultiplyAdd(d2, d2, v2);
+            v3 = T.MultiplyAdd(d3, d3, v3);
+        }
+        for (; i <= n - T.Count; i += T.Count) { T d = T.Load(in x, i) - by - m; v0 = T.MultiplyAdd(d, d, v0); }
+        float sum = T.Sum((v0 + v1) + (v2 + v3));
+        for (; i < n; i++) { float d = RowMath.At(in x, i) - shift - shiftedMean; sum += d * d; }
+        return sum;
     }
 
     /// <summary>

@@ -106,22 +106,6 @@ internal static class RowMath
         return sum;
     }
 
-    /// <summary>Σ (x − shift) over the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float ShiftedSum<T>(ref readonly float x, int n, float shift) where T : struct, ILanes<T>
-    {
-        int i = 0;
-        float sum = 0f;
-        if (n >= T.Count)
-        {
-            T s = T.Broadcast(0f), by = T.Broadcast(shift);
-            for (; i <= n - T.Count; i += T.Count) s += T.Load(in x, i) - by;
-            sum = T.Sum(s);
-        }
-        for (; i < n; i++) sum += At(in x, i) - shift;
-        return sum;
-    }
-
     /// <summary>Σ x·y over the row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot<T>(ref readonly float x, ref readonly float y, int n) where T : struct, ILanes<T>

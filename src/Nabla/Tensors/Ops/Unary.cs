@@ -13,7 +13,7 @@ public sealed partial class Tensor
     // y = eˣ:  dx += dy · y
     public Tensor Exp()
     {
-        Tensor y = Unary("Exp", static (x, y) => TensorPrimitives.Exp(x, y));
+        Tensor y = Map(this, "Exp", new ExpOperator());
         return Record("Exp", y, [this], dy => AccumulateGrad(this, dy, y, new MultiplyOperator()));
     }
 
