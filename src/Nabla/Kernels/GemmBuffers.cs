@@ -28,10 +28,14 @@ internal static unsafe class GemmBuffers
     /// <summary>This thread's buffer for packed panels of B, at least <paramref name="floats"/> long.</summary>
     public static float* PackedB(long floats) => Ensure(ref packedB, ref packedBCapacity, floats);
 
-    /// <summary>A counter the threads of one GEMM call share to take work units, on its own cache line.</summary>
+    /// <summary>Distance in ints between the two counters of <see cref="WorkCounter"/>: one cache line.</summary>
+    public const int CounterStride = 16;
+
+    /// <summary>Two counters the threads of one GEMM call share (the next work unit, then, one cache line
+    /// further, how many B̃ pack units are done), each on its own cache line.</summary>
     public static int* WorkCounter()
     {
-        if (workCounter == null) workCounter = (int*)NativeMemory.AlignedAlloc(64, 64);
+        if (workCounter == null) workCounter = (int*)NativeMemory.AlignedAlloc(2 * CounterStride * sizeof(int), 64);
         return workCounter;
     }
 

@@ -40,6 +40,13 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
     /// <summary>Fewest multiply-adds worth handing to another thread (a hand-over costs microseconds).</summary>
     private const long MinFmaPerTask = 1L << 18;
 
+    /// <summary>Product units per thread aimed for when m is small (row blocks are split into column groups
+    /// until there are this many): more units balance a busy machine better, but a row block split into
+    /// groups is packed into Ã by every thread that takes one of its groups. So with at least one row block
+    /// per thread, aim for 2 units each (measured: [768x512]ᵀ·[768x128] 140 → 152 GFLOP/s on 2 threads);
+    /// with fewer, the packing is repeated anyway and 4 units each balance better.</summary>
+    private static int UnitsPerThread(int blocks, int threads) => blocks >= threads ? 2 : 4;
+
     /// <summary>B̃ slivers packed per work unit.</summary>
     private const int PackSliversPerUnit = 4;
 
@@ -53,6 +60,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
         int kcMax = Math.Min(KC, k);
         float* packedB = GemmBuffers.PackedB((long)ncMax * kcMax + GemmPacking.Slack);
         int* nextUnit = GemmBuffers.WorkCounter();
+        int* packedDone = nextUnit + GemmBuffers.CounterStride;
 
         // Row blocks of Ã: as few as fit MC, but a multiple of the thread count so threads finish together.
         int blocks = (m + MC - 1) / MC;
@@ -65,7 +73,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
             int nc = Math.Min(NC, n - jc);
             int slivers = (nc + nr - 1) / nr;
             // Few row blocks (small m): also split the columns, so every thread has several units to take.
-            int groups = Math.Clamp((4 * threads + blocks - 1) / blocks, 1, slivers);
+            int groups = Math.Clamp((UnitsPerThread(blocks, threads) * threads + blocks - 1) / blocks, 1, slivers);
             if (threads == 1) groups = 1;
             int sliversPerGroup = (slivers + groups - 1) / groups;
             groups = (slivers + sliversPerGroup - 1) / sliversPerGroup;
@@ -74,17 +82,14 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
                 int kc = Math.Min(KC, k - pc);
                 long fma = (long)m * nc * kc;
                 int packUnits = (slivers + PackSliversPerUnit - 1) / PackSliversPerUnit;
-                *nextUnit = 0;
-                Fork(Math.Min(packUnits, Tasks(fma, threads)), new PackBUnits
-                {
-                    TransB = transB, B = b, Ldb = ldb, P0 = pc, Kc = kc, J0 = jc, Nc = nc, Packed = packedB,
-                    Units = packUnits, NextUnit = nextUnit,
-                });
-                *nextUnit = 0;
-                Fork(Math.Min(blocks * groups, Tasks(fma, threads)), new ComputeUnits
+                nextUnit[0] = 0;
+                packedDone[0] = 0;
+                Fork(Math.Min(packUnits + blocks * groups, Tasks(fma, threads)), new SliceUnits
                 {
                     TransA = transA, A = a, Lda = lda, M = m, BlockRows = blockRows, Groups = groups,
-                    SliversPerGroup = sliversPerGroup, Slivers = slivers, Units = blocks * groups, NextUnit = nextUnit,
+                    SliversPerGroup = sliversPerGroup, Slivers = slivers, PackUnits = packUnits,
+                    Units = packUnits + blocks * groups, NextUnit = nextUnit, PackedDone = packedDone,
+                    TransB = transB, B = b, Ldb = ldb,
                     P0 = pc, Kc = kc, J0 = jc, Nc = nc, PackedB = packedB, C = c, Ldc = ldc,
                     Alpha = alpha, Beta = pc == 0 ? beta : 1f,
                 });
@@ -107,37 +112,27 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
     /// late (another process had its core) simply takes fewer units.</summary>
     private static int Take(int* nextUnit) => Interlocked.Increment(ref *nextUnit) - 1;
 
-    /// <summary>Packs the B̃ panel, <see cref="PackSliversPerUnit"/> slivers per unit.</summary>
-    private struct PackBUnits : IRangeAction
-    {
-        public bool TransB;
-        public float* B;
-        public int Ldb, P0, Kc, J0, Nc, Units;
-        public float* Packed;
-        public int* NextUnit;
-
-        public readonly void Invoke(int start, int end)
-        {
-            int slivers = (Nc + TKernel.NR - 1) / TKernel.NR;
-            for (int unit = Take(NextUnit); unit < Units; unit = Take(NextUnit))
-            {
-                int s0 = unit * PackSliversPerUnit;
-                GemmPacking.PackB<TKernel>(TransB, B, Ldb, P0, Kc, J0, Nc, s0, Math.Min(slivers, s0 + PackSliversPerUnit), Packed);
-            }
-        }
-    }
-
     /// <summary>
-    /// The products for one KC slice, as units (row block, column group) in row-block order: a thread packs
-    /// a row block of Ã the first time one of its units needs it, then multiplies it by that group of B̃
-    /// slivers. Which thread takes which unit varies; what each tile computes does not.
+    /// All the work of one KC slice, in one hand-over: units [0, PackUnits) pack the B̃ panel,
+    /// <see cref="PackSliversPerUnit"/> slivers each; the rest are products (row block, column group) in
+    /// row-block order. A thread packs a row block of Ã the first time one of its units needs it, then
+    /// multiplies it by that group of B̃ slivers. Which thread takes which unit varies; what each tile
+    /// computes does not.
     /// </summary>
-    private struct ComputeUnits : IRangeAction
+    /// <remarks>
+    /// A product needs the whole of B̃, so a thread that takes its first product unit spins until every
+    /// pack unit is done. It cannot wait forever: units are taken in order, so by then every pack unit has
+    /// been taken, and a thread that takes a pack unit packs it at once without waiting on anything.
+    /// (Separate dispatches for packing and products cost a second hand-over per slice, which showed up
+    /// as a few percent on two threads.)
+    /// </remarks>
+    private struct SliceUnits : IRangeAction
     {
-        public bool TransA;
-        public float* A;
-        public int Lda, M, BlockRows, Groups, SliversPerGroup, Slivers, Units;
+        public bool TransA, TransB;
+        public float* A, B;
+        public int Lda, Ldb, M, BlockRows, Groups, SliversPerGroup, Slivers, PackUnits, Units;
         public int* NextUnit;
+        public int* PackedDone;
         public int P0, Kc, J0, Nc;
         public float* PackedB;
         public float* C;
@@ -146,12 +141,24 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
 
         public readonly void Invoke(int start, int end)
         {
+            int unit = Take(NextUnit);
+            for (; unit < PackUnits; unit = Take(NextUnit))
+            {
+                int first = unit * PackSliversPerUnit;
+                GemmPacking.PackB<TKernel>(TransB, B, Ldb, P0, Kc, J0, Nc, first, Math.Min(Slivers, first + PackSliversPerUnit), PackedB);
+                Interlocked.Increment(ref *PackedDone);
+            }
+            if (unit >= Units) return;
+            SpinWait spin = default;
+            while (Volatile.Read(ref *PackedDone) < PackUnits) spin.SpinOnce(sleep1Threshold: -1);
+
             float* packedA = GemmBuffers.PackedA((long)BlockRows * Kc + GemmPacking.Slack);
             float* edge = stackalloc float[TKernel.MR * TKernel.NR];
             int packedBlock = -1;
-            for (int unit = Take(NextUnit); unit < Units; unit = Take(NextUnit))
+            for (; unit < Units; unit = Take(NextUnit))
             {
-                int block = unit / Groups, group = unit % Groups;
+                int product = unit - PackUnits;
+                int block = product / Groups, group = product % Groups;
                 int ic = block * BlockRows, mc = Math.Min(BlockRows, M - ic);
                 if (block != packedBlock)
                 {
