@@ -129,26 +129,26 @@ public static unsafe class Elementwise
     {
         if (x.Length < ParallelThreshold) { BinaryScalarRightCore(x, y, z, op); return; }
         CheckLengths(x.Length, x.Length, z.Length);
-        fixed (float* px = x, pz = z) ParallelFor.Run(x.Length, ParallelThreshold / 2, new ScalarChunks<TOp>(px, y, pz, op, scalarOnLeft: false));
+        fixed (float* px = x, pz = z) ParallelFor.Run(x.Length, ParallelThreshold / 2, new ScalarChunks<TOp>(px, y, pz, op));
     }
 
-    /// <summary>z[i] = op(x, y[i]): the first operand broadcast; large spans are split across threads.</summary>
+    /// <summary>z[i] = op(x, y[i]): the first operand broadcast; the same loop as the second-operand form,
+    /// with an operator that puts the operands back in order.</summary>
     public static void Binary<TOp>(float x, ReadOnlySpan<float> y, Span<float> z, TOp op) where TOp : struct, IBinaryOperator
+        => Binary(y, x, z, new Flipped<TOp>(op));
+
+    /// <summary>op with its operands swapped: Invoke(a, b) = op(b, a). Inlined like any operator struct.</summary>
+    private readonly struct Flipped<TOp>(TOp op) : IBinaryOperator where TOp : struct, IBinaryOperator
     {
-        if (y.Length < ParallelThreshold) { BinaryScalarLeftCore(x, y, z, op); return; }
-        CheckLengths(y.Length, y.Length, z.Length);
-        fixed (float* py = y, pz = z) ParallelFor.Run(y.Length, ParallelThreshold / 2, new ScalarChunks<TOp>(py, x, pz, op, scalarOnLeft: true));
+        public float Invoke(float x, float y) => op.Invoke(y, x);
+        public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => op.Invoke(y, x);
+        public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => op.Invoke(y, x);
     }
 
-    private readonly struct ScalarChunks<TOp>(float* span, float scalar, float* z, TOp op, bool scalarOnLeft) : IRangeAction where TOp : struct, IBinaryOperator
+    private readonly struct ScalarChunks<TOp>(float* x, float y, float* z, TOp op) : IRangeAction where TOp : struct, IBinaryOperator
     {
-        public void Invoke(int start, int end)
-        {
-            var s = new ReadOnlySpan<float>(span + start, end - start);
-            var zs = new Span<float>(z + start, end - start);
-            if (scalarOnLeft) BinaryScalarLeftCore(scalar, s, zs, op);
-            else BinaryScalarRightCore(s, scalar, zs, op);
-        }
+        public void Invoke(int start, int end) =>
+            BinaryScalarRightCore(new ReadOnlySpan<float>(x + start, end - start), y, new Span<float>(z + start, end - start), op);
     }
 
     private static void BinaryScalarRightCore<TOp>(ReadOnlySpan<float> x, float y, Span<float> z, TOp op)
@@ -169,26 +169,6 @@ public static unsafe class Elementwise
             for (; i + 8 <= count; i += 8) op.Invoke(Vector256.LoadUnsafe(ref xr, i), yv).StoreUnsafe(ref zr, i);
         }
         for (; i < count; i++) Unsafe.Add(ref zr, i) = op.Invoke(Unsafe.Add(ref xr, i), y);
-    }
-
-    private static void BinaryScalarLeftCore<TOp>(float x, ReadOnlySpan<float> y, Span<float> z, TOp op)
-        where TOp : struct, IBinaryOperator
-    {
-        int n = CheckLengths(y.Length, y.Length, z.Length);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        ref float zr = ref MemoryMarshal.GetReference(z);
-        nuint i = 0, count = (nuint)n;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var xv = Vector512.Create(x);
-            for (; i + 16 <= count; i += 16) op.Invoke(xv, Vector512.LoadUnsafe(ref yr, i)).StoreUnsafe(ref zr, i);
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var xv = Vector256.Create(x);
-            for (; i + 8 <= count; i += 8) op.Invoke(xv, Vector256.LoadUnsafe(ref yr, i)).StoreUnsafe(ref zr, i);
-        }
-        for (; i < count; i++) Unsafe.Add(ref zr, i) = op.Invoke(x, Unsafe.Add(ref yr, i));
     }
 
     /// <summary>z[i] += op(x[i], y[i]): the form of backward rules, which add into gradients.</summary>
