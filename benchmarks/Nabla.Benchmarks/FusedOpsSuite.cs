@@ -188,10 +188,12 @@ public static class FusedOpsSuite
         return (process.TotalProcessorTime - start).TotalSeconds / calls;
     }
 
+    /// <summary>Calls <paramref name="action"/> for 0.3 s: the tiered JIT recompiles a hot method with full
+    /// optimization only after a ~100 ms quiet period, so a short warm-up would time tier-0 code.</summary>
     private static void WarmUp(Action action)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int runs = 0; runs < 200 && clock.Elapsed.TotalSeconds < 0.5; runs++) action();
+        for (int runs = 0; runs < 3 || clock.Elapsed.TotalSeconds < 0.3; runs++) action();
     }
 
     /// <summary>The fastest of repeated calls over <paramref name="seconds"/>: on a machine shared with other

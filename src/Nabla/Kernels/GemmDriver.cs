@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Nabla.Kernels;
 
 /// <summary>
@@ -139,6 +141,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
         public int Ldc;
         public float Alpha, Beta;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Invoke(int start, int end)
         {
             int unit = Take(NextUnit);
@@ -171,6 +174,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
         }
 
         /// <summary>C[ic .. ic+mc, slivers s0..s1] (+)= Ã · B̃, tile by tile; edge tiles go through a scratch tile.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void MacroKernel(int ic, int mc, int s0, int s1, float* packedA, float* edge)
         {
             int mr = TKernel.MR, nr = TKernel.NR;
