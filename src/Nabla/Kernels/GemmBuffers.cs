@@ -20,7 +20,8 @@ internal static unsafe class GemmBuffers
     [ThreadStatic] private static long packedACapacity;
     [ThreadStatic] private static float* packedB;
     [ThreadStatic] private static long packedBCapacity;
-    [ThreadStatic] private static int* workCounter;
+    [ThreadStatic] private static float* counters;
+    [ThreadStatic] private static long countersCapacity;
 
     /// <summary>This thread's buffer for packed blocks of A, at least <paramref name="floats"/> long.</summary>
     public static float* PackedA(long floats) => Ensure(ref packedA, ref packedACapacity, floats);
@@ -28,16 +29,13 @@ internal static unsafe class GemmBuffers
     /// <summary>This thread's buffer for packed panels of B, at least <paramref name="floats"/> long.</summary>
     public static float* PackedB(long floats) => Ensure(ref packedB, ref packedBCapacity, floats);
 
-    /// <summary>Distance in ints between the two counters of <see cref="WorkCounter"/>: one cache line.</summary>
+    /// <summary>Ints between counters that threads update at the same time: one cache line, so that one
+    /// thread's increments do not evict the line another thread is polling.</summary>
     public const int CounterStride = 16;
 
-    /// <summary>Two counters the threads of one GEMM call share (the next work unit, then, one cache line
-    /// further, how many B̃ pack units are done), each on its own cache line.</summary>
-    public static int* WorkCounter()
-    {
-        if (workCounter == null) workCounter = (int*)NativeMemory.AlignedAlloc(2 * CounterStride * sizeof(int), 64);
-        return workCounter;
-    }
+    /// <summary>This thread's buffer of <paramref name="ints"/> counters for the threads of one GEMM call
+    /// (64-byte aligned; the caller clears what it uses).</summary>
+    public static int* Counters(int ints) => (int*)Ensure(ref counters, ref countersCapacity, ints);
 
     private static float* Ensure(ref float* buffer, ref long capacity, long floats)
     {

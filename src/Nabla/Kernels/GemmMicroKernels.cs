@@ -31,7 +31,42 @@ internal interface IGemmMicroKernel
 
     /// <summary>C[0..MR, 0..NR] = alpha · (A sliver · B sliver) + beta · C, with row stride ldc.
     /// beta = 0 writes C without reading it (NaN in C is ignored).</summary>
-    static abstract unsafe void Tile(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta);
+    static abstract unsafe void Tile<TA>(int kc, TA a, float* b, float* c, int ldc, float alpha, float beta) where TA : struct, IASliver;
+}
+
+/// <summary>Where a micro-kernel reads its MR values of A for step p: <c>Row(i)</c> is op(A)[i, p] of the
+/// sliver, and <c>Step()</c> moves on to p + 1. The kernels are generic over it, so each form compiles to
+/// its own loop with the reads inlined.</summary>
+internal interface IASliver
+{
+    float Row(int i);
+    void Step();
+}
+
+/// <summary>A packed sliver of Ã: for each p, MR consecutive values.</summary>
+internal unsafe struct PackedASliver(float* a, int mr) : IASliver
+{
+    private float* a = a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Row(int i) => a[i];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Step() => a += mr;
+}
+
+/// <summary>MR rows of a row-major A read where they are (element (i, p) at a[i·lda + p]): for a product
+/// with few columns, where the copy into Ã would cost more than it saves. Every one of the MR rows must
+/// exist; a partial sliver at the bottom edge is packed instead.</summary>
+internal unsafe struct UnpackedASliver(float* a, long lda) : IASliver
+{
+    private float* a = a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Row(int i) => a[i * lda];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Step() => a++;
 }
 
 /// <summary>6×16 tile on AVX2 + FMA: 12 accumulators, 2 vectors of B, 1 broadcast of A = 15 of the 16
@@ -43,7 +78,7 @@ internal readonly struct Avx2Kernel6x16 : IGemmMicroKernel
     public static bool IsSupported => Fma.IsSupported && Avx.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Tile(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    public static unsafe void Tile<TA>(int kc, TA a, float* b, float* c, int ldc, float alpha, float beta) where TA : struct, IASliver
     {
         // Ask for C's rows now, so they arrive while the FMAs run rather than when the tile is written.
         for (int i = 0; i < 6; i++)
@@ -57,19 +92,19 @@ internal readonly struct Avx2Kernel6x16 : IGemmMicroKernel
         {
             Vector256<float> b0 = Avx.LoadAlignedVector256(b);
             Vector256<float> b1 = Avx.LoadAlignedVector256(b + 8);
-            Vector256<float> ai = Vector256.Create(a[0]);
+            Vector256<float> ai = Vector256.Create(a.Row(0));
             c00 = Fma.MultiplyAdd(ai, b0, c00); c01 = Fma.MultiplyAdd(ai, b1, c01);
-            ai = Vector256.Create(a[1]);
+            ai = Vector256.Create(a.Row(1));
             c10 = Fma.MultiplyAdd(ai, b0, c10); c11 = Fma.MultiplyAdd(ai, b1, c11);
-            ai = Vector256.Create(a[2]);
+            ai = Vector256.Create(a.Row(2));
             c20 = Fma.MultiplyAdd(ai, b0, c20); c21 = Fma.MultiplyAdd(ai, b1, c21);
-            ai = Vector256.Create(a[3]);
+            ai = Vector256.Create(a.Row(3));
             c30 = Fma.MultiplyAdd(ai, b0, c30); c31 = Fma.MultiplyAdd(ai, b1, c31);
-            ai = Vector256.Create(a[4]);
+            ai = Vector256.Create(a.Row(4));
             c40 = Fma.MultiplyAdd(ai, b0, c40); c41 = Fma.MultiplyAdd(ai, b1, c41);
-            ai = Vector256.Create(a[5]);
+            ai = Vector256.Create(a.Row(5));
             c50 = Fma.MultiplyAdd(ai, b0, c50); c51 = Fma.MultiplyAdd(ai, b1, c51);
-            a += 6;
+            a.Step();
             b += 16;
         }
         Vector256<float> va = Vector256.Create(alpha);
@@ -112,7 +147,7 @@ internal readonly struct Avx512Kernel6x32 : IGemmMicroKernel
     public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Tile(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    public static unsafe void Tile<TA>(int kc, TA a, float* b, float* c, int ldc, float alpha, float beta) where TA : struct, IASliver
     {
         for (int i = 0; i < 6 && Sse.IsSupported; i++)
         {
@@ -125,19 +160,19 @@ internal readonly struct Avx512Kernel6x32 : IGemmMicroKernel
         {
             Vector512<float> b0 = Vector512.LoadAligned(b);
             Vector512<float> b1 = Vector512.LoadAligned(b + 16);
-            Vector512<float> ai = Vector512.Create(a[0]);
+            Vector512<float> ai = Vector512.Create(a.Row(0));
             c00 = Vector512.FusedMultiplyAdd(ai, b0, c00); c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector512.Create(a[1]);
+            ai = Vector512.Create(a.Row(1));
             c10 = Vector512.FusedMultiplyAdd(ai, b0, c10); c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector512.Create(a[2]);
+            ai = Vector512.Create(a.Row(2));
             c20 = Vector512.FusedMultiplyAdd(ai, b0, c20); c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector512.Create(a[3]);
+            ai = Vector512.Create(a.Row(3));
             c30 = Vector512.FusedMultiplyAdd(ai, b0, c30); c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
-            ai = Vector512.Create(a[4]);
+            ai = Vector512.Create(a.Row(4));
             c40 = Vector512.FusedMultiplyAdd(ai, b0, c40); c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector512.Create(a[5]);
+            ai = Vector512.Create(a.Row(5));
             c50 = Vector512.FusedMultiplyAdd(ai, b0, c50); c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
-            a += 6;
+            a.Step();
             b += 32;
         }
         Vector512<float> va = Vector512.Create(alpha);
@@ -178,7 +213,7 @@ internal readonly struct ScalarKernel4x4 : IGemmMicroKernel
     public static int NR => 4;
     public static bool IsSupported => true;
 
-    public static unsafe void Tile(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    public static unsafe void Tile<TA>(int kc, TA a, float* b, float* c, int ldc, float alpha, float beta) where TA : struct, IASliver
     {
         float* acc = stackalloc float[16];
         for (int i = 0; i < 16; i++) acc[i] = 0f;
@@ -186,13 +221,13 @@ internal readonly struct ScalarKernel4x4 : IGemmMicroKernel
         {
             for (int i = 0; i < 4; i++)
             {
-                float ai = a[i];
+                float ai = a.Row(i);
                 acc[i * 4 + 0] = MathF.FusedMultiplyAdd(ai, b[0], acc[i * 4 + 0]);
                 acc[i * 4 + 1] = MathF.FusedMultiplyAdd(ai, b[1], acc[i * 4 + 1]);
                 acc[i * 4 + 2] = MathF.FusedMultiplyAdd(ai, b[2], acc[i * 4 + 2]);
                 acc[i * 4 + 3] = MathF.FusedMultiplyAdd(ai, b[3], acc[i * 4 + 3]);
             }
-            a += 4;
+            a.Step();
             b += 4;
         }
         for (int i = 0; i < 4; i++)
