@@ -10,7 +10,7 @@ namespace Nabla.Kernels;
 /// Native, 64-byte aligned memory: the micro-kernels load packed B with aligned vector loads, and the GC
 /// never moves or scans it. A buffer lives as long as its thread; the kernels' threads (the caller and
 /// <see cref="ParallelFor"/>'s workers) are long-lived, so the footprint is bounded by
-/// (threads + 1) · (one A block + one B panel), a few MiB.
+/// (threads + 1) · (one A block + two B panels, double-buffered), a few tens of MiB at most.
 /// The B panel belongs to the thread that called the GEMM (workers only read it during that call);
 /// each thread packs its own A blocks.
 /// </remarks>
@@ -20,7 +20,7 @@ internal static unsafe class GemmBuffers
     [ThreadStatic] private static long packedACapacity;
     [ThreadStatic] private static float* packedB;
     [ThreadStatic] private static long packedBCapacity;
-    [ThreadStatic] private static float* counters;
+    [ThreadStatic] private static int* counters;
     [ThreadStatic] private static long countersCapacity;
 
     /// <summary>This thread's buffer for packed blocks of A, at least <paramref name="floats"/> long.</summary>
@@ -35,16 +35,16 @@ internal static unsafe class GemmBuffers
 
     /// <summary>This thread's buffer of <paramref name="ints"/> counters for the threads of one GEMM call
     /// (64-byte aligned; the caller clears what it uses).</summary>
-    public static int* Counters(int ints) => (int*)Ensure(ref counters, ref countersCapacity, ints);
+    public static int* Counters(int ints) => Ensure(ref counters, ref countersCapacity, ints);
 
-    private static float* Ensure(ref float* buffer, ref long capacity, long floats)
+    private static T* Ensure<T>(ref T* buffer, ref long capacity, long count) where T : unmanaged
     {
-        if (floats <= capacity) return buffer;
+        if (count <= capacity) return buffer;
         if (buffer != null) NativeMemory.AlignedFree(buffer);
         buffer = null;
         capacity = 0;
-        buffer = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
-        capacity = floats;
+        buffer = (T*)NativeMemory.AlignedAlloc((nuint)(count * sizeof(T)), 64);
+        capacity = count;
         return buffer;
     }
 }

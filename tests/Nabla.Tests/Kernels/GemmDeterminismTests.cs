@@ -21,6 +21,9 @@ public class GemmDeterminismTests
     [InlineData(1, 3001, 700, false, true)]
     [InlineData(3001, 1, 700, false, false)]
     [InlineData(3001, 1, 700, true, true)]
+    [InlineData(70, 4200, 800, false, true)]
+    [InlineData(200, 100, 1200, false, false)]
+    [InlineData(200, 256, 1200, false, false)]
     public void RepeatedCallsAndThreadCountsGiveIdenticalBits(int m, int n, int k, bool transA, bool transB)
     {
         float[] a = GemmOracle.Random(m * k, 31), b = GemmOracle.Random(k * n, 32);

@@ -27,6 +27,9 @@ public class GemmTests
         [
             [7, 65, 513], [513, 1, 63], [1, 127, 7], [65, 513, 1], [127, 63, 65], [1, 1, 1000], [1, 3000, 700], [3000, 1, 700],
             [300, 17, 260], [3, 4100, 5], [130, 250, 257],
+            // Several KC slices (the second B̃ buffer reused), two column panels, and A read in place
+            // (few B̃ slivers per unit) with a partial bottom sliver.
+            [70, 4200, 800], [200, 100, 1200],
         ];
         foreach (int[] s in shapes)
             foreach (bool transA in new[] { false, true })
