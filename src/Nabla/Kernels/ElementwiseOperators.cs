@@ -246,3 +246,35 @@ public readonly struct ExpOperator : IUnaryOperator
         return Vector512.Create<float>(lanes);
     }
 }
+
+/// <summary>tanh with <see cref="FastMath.Tanh{T}"/>, all in registers, within 3 units of 2⁻²⁴ relative
+/// error over [−10, 10] (checked against double). On 16,384 floats, one thread: 16.9 µs against
+/// TensorPrimitives.Tanh's 28.5 µs (see docs/kernels-fused.md).</summary>
+public readonly struct TanhOperator : IUnaryOperator
+{
+    public float Invoke(float x) => FastMath.Tanh(new Lanes1(x)).Value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> x) =>
+        Unsafe.BitCast<Lanes256, Vector256<float>>(FastMath.Tanh(Unsafe.BitCast<Vector256<float>, Lanes256>(x)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> x) =>
+        Unsafe.BitCast<Lanes512, Vector512<float>>(FastMath.Tanh(Unsafe.BitCast<Vector512<float>, Lanes512>(x)));
+}
+
+/// <summary>σ(x) = 1 / (1 + e⁻ˣ) with <see cref="FastMath.Sigmoid{T}"/>, all in registers, within 4 units of
+/// 2⁻²⁴ relative error over [−10, 10]. On 16,384 floats, one thread: 11.7 µs against
+/// TensorPrimitives.Sigmoid's 21.1 µs.</summary>
+public readonly struct SigmoidOperator : IUnaryOperator
+{
+    public float Invoke(float x) => FastMath.Sigmoid(new Lanes1(x)).Value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> x) =>
+        Unsafe.BitCast<Lanes256, Vector256<float>>(FastMath.Sigmoid(Unsafe.BitCast<Vector256<float>, Lanes256>(x)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> x) =>
+        Unsafe.BitCast<Lanes512, Vector512<float>>(FastMath.Sigmoid(Unsafe.BitCast<Vector512<float>, Lanes512>(x)));
+}

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Nabla.Kernels;
 
 /// <summary>
-/// exp, erf and the normal CDF Φ on SIMD lanes, to about one float ulp, written with only multiply-adds,
+/// exp, erf, the normal CDF Φ, σ and tanh on SIMD lanes, to about one float ulp, written with only multiply-adds,
 /// one division and exponent-bit arithmetic so they vectorize and fuse into the kernels' loops.
 /// The polynomial coefficients are near-minimax (Chebyshev) fits computed in 40-digit arithmetic for this
 /// project; the fitted error of each is printed beside it, well below float's 6e-8 relative precision.
@@ -108,6 +108,42 @@ internal static class FastMath
         gaussian = Exp(x * x * T.Broadcast(-0.5f));   // e^(−a²) with a = |x|/√2
         T halfTail = T.Broadcast(0.5f) * ErfcScaled(T.Abs(x) * T.Broadcast(0.7071067811865476f)) * gaussian;
         return T.SelectWhereLess(x, T.Broadcast(0f), halfTail, T.Broadcast(1f) - halfTail);
+    }
+
+    /// <summary>
+    /// σ(x) = 1 / (1 + e⁻ˣ), from e = e^(−|x|) so the exponential can only underflow: r = 1 / (1 + e) is
+    /// σ(|x|), and σ(−|x|) = e · r. Below x ≈ −87 the result flushes to 0 (σ is subnormal there).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sigmoid<T>(T x) where T : struct, ILanes<T>
+    {
+        T e = Exp(T.Broadcast(0f) - T.Abs(x));
+        T r = T.Broadcast(1f) / (T.Broadcast(1f) + e);
+        return T.SelectWhereLess(x, T.Broadcast(0f), e * r, r);
+    }
+
+    /// <summary>
+    /// tanh x. For |x| ≥ ½: (1 − e) / (1 + e) with e = e^(−2|x|) (only underflows; tanh saturates to ±1),
+    /// sign restored. Below ½, 1 − e would cancel away the leading digits, so there tanh is its Taylor
+    /// series x · P(x²) to x¹⁵ (truncation error under 0.15 ulp at |x| = ½, checked in double).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Tanh<T>(T x) where T : struct, ILanes<T>
+    {
+        T a = T.Abs(x);
+        T e = Exp(a * T.Broadcast(-2f));
+        T far = (T.Broadcast(1f) - e) / (T.Broadcast(1f) + e);
+        far = T.SelectWhereLess(x, T.Broadcast(0f), T.Broadcast(0f) - far, far);
+        T w = x * x;
+        T p = T.Broadcast(-0.001455834387f);
+        p = T.MultiplyAdd(p, w, T.Broadcast(0.003592128037f));
+        p = T.MultiplyAdd(p, w, T.Broadcast(-0.008863235530f));
+        p = T.MultiplyAdd(p, w, T.Broadcast(0.02186948854f));
+        p = T.MultiplyAdd(p, w, T.Broadcast(-0.05396825397f));
+        p = T.MultiplyAdd(p, w, T.Broadcast(0.1333333333f));
+        p = T.MultiplyAdd(p, w, T.Broadcast(-0.3333333333f));
+        T near = T.MultiplyAdd(x * w, p, x);
+        return T.SelectWhereLess(a, T.Broadcast(0.5f), near, far);
     }
 
     /// <summary>Scalar exp with the same polynomial (for per-row values).</summary>

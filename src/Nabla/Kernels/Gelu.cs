@@ -39,13 +39,8 @@ public static unsafe class Gelu
 
     /// <summary>σ(2u) with 2u = x · (2√(2/π) + 2√(2/π)·0.044715 · x²).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T SigmoidTwoU<T>(T x) where T : struct, ILanes<T>
-    {
-        T v = x * T.MultiplyAdd(x * x, T.Broadcast(2f * SqrtTwoOverPi * Cubic), T.Broadcast(2f * SqrtTwoOverPi));
-        T e = FastMath.Exp(T.Broadcast(0f) - T.Abs(v));
-        T r = T.Broadcast(1f) / (T.Broadcast(1f) + e);
-        return T.SelectWhereLess(v, T.Broadcast(0f), e * r, r);   // σ(−a) = e^(−a) / (1 + e^(−a))
-    }
+    private static T SigmoidTwoU<T>(T x) where T : struct, ILanes<T> =>
+        FastMath.Sigmoid(x * T.MultiplyAdd(x * x, T.Broadcast(2f * SqrtTwoOverPi * Cubic), T.Broadcast(2f * SqrtTwoOverPi)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T TanhForm<T>(T x) where T : struct, ILanes<T> => x * SigmoidTwoU(x);

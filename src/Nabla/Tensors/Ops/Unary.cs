@@ -34,14 +34,14 @@ public sealed partial class Tensor
     // y = tanh x:  dx += dy · (1 − y²)
     public Tensor Tanh()
     {
-        Tensor y = Unary("Tanh", static (x, y) => TensorPrimitives.Tanh(x, y));
+        Tensor y = Map(this, "Tanh", new TanhOperator());
         return Record("Tanh", y, [this], dy => AccumulateGrad(this, dy, y, new TanhBackwardOperator()));
     }
 
     // y = σ(x) = 1 / (1 + e⁻ˣ):  dx += dy · y(1 − y)
     public Tensor Sigmoid()
     {
-        Tensor y = Unary("Sigmoid", static (x, y) => TensorPrimitives.Sigmoid(x, y));
+        Tensor y = Map(this, "Sigmoid", new SigmoidOperator());
         return Record("Sigmoid", y, [this], dy => AccumulateGrad(this, dy, y, new SigmoidBackwardOperator()));
     }
 
