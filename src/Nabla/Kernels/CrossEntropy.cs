@@ -63,7 +63,7 @@ public static unsafe class CrossEntropy
     // ---- one row ----
 
     /// <summary>probs = softmax(x); returns (m + log Σ exp(x − m)) − x[target].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static float ForwardRow<T>(ref readonly float x, ref float probs, int n, int target) where T : struct, ILanes<T>
     {
         float max = RowMath.Max<T>(in x, n);
@@ -77,7 +77,7 @@ public static unsafe class CrossEntropy
     private readonly struct ForwardRows(float* logits, int* targets, float* probs, float* rowLoss, int cols, int ignoreIndex)
         : ILaneRange
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
@@ -91,7 +91,7 @@ public static unsafe class CrossEntropy
     private readonly struct BackwardRows(float* probs, int* targets, float* dlogits, int cols, int ignoreIndex, float scale)
         : ILaneRange
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)

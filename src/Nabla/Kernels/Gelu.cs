@@ -69,7 +69,7 @@ public static unsafe class Gelu
 
     // One loop per method: each inlines a whole exp polynomial, and the JIT's inlining budget is per method.
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void TanhForwardRange<T>(float* x, float* y, int start, int end) where T : struct, ILanes<T>
     {
         int i = start;
@@ -77,7 +77,7 @@ public static unsafe class Gelu
         for (; i < end; i++) y[i] = TanhForm(new Lanes1(x[i])).Value;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void ErfForwardRange<T>(float* x, float* y, int start, int end) where T : struct, ILanes<T>
     {
         int i = start;
@@ -85,7 +85,7 @@ public static unsafe class Gelu
         for (; i < end; i++) y[i] = ErfForm(new Lanes1(x[i])).Value;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void TanhBackwardRange<T>(float* x, float* dy, float* dx, int start, int end) where T : struct, ILanes<T>
     {
         int i = start;
@@ -94,7 +94,7 @@ public static unsafe class Gelu
         for (; i < end; i++) dx[i] += dy[i] * TanhFormDerivative(new Lanes1(x[i])).Value;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void ErfBackwardRange<T>(float* x, float* dy, float* dx, int start, int end) where T : struct, ILanes<T>
     {
         int i = start;
@@ -106,7 +106,7 @@ public static unsafe class Gelu
     /// <summary>Forward: y = gelu(x). Backward: dx += dy · gelu′(x) (dy is null in forward).</summary>
     private readonly struct Elements(float* x, float* dy, float* output, bool tanh, bool backward) : ILaneRange
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             if (backward)

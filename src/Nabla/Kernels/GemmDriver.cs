@@ -162,7 +162,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
         public int Ldc;
         public float Alpha, Beta;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         public readonly void Invoke(int start, int end)
         {
             int nr = TKernel.NR;
@@ -221,7 +221,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
         }
 
         /// <summary>C[ic .. ic+mc, jc + slivers s0..s1] (+)= Ã · B̃, tile by tile; edge tiles go through a scratch tile.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         private readonly void MacroKernel(int ic, int mc, int s0, int s1, int jc, int nc, int pc, int kc, float beta,
             bool unpacked, float* panel, float* packedA, float* edge)
         {

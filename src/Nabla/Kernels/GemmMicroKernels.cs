@@ -77,7 +77,7 @@ internal readonly struct Avx2Kernel6x16 : IGemmMicroKernel
     public static int NR => 16;
     public static bool IsSupported => Fma.IsSupported && Avx.IsSupported;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static unsafe void Tile<TA>(int kc, TA a, float* b, float* c, int ldc, float alpha, float beta) where TA : struct, IASliver
     {
         // Ask for C's rows now, so they arrive while the FMAs run rather than when the tile is written.
@@ -146,7 +146,7 @@ internal readonly struct Avx512Kernel6x32 : IGemmMicroKernel
     public static int NR => 32;
     public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static unsafe void Tile<TA>(int kc, TA a, float* b, float* c, int ldc, float alpha, float beta) where TA : struct, IASliver
     {
         for (int i = 0; i < 6 && Sse.IsSupported; i++)

@@ -27,7 +27,7 @@ internal static unsafe class GemmPacking
     private static bool VectorB<TKernel>() where TKernel : IGemmMicroKernel => Avx.IsSupported && TKernel.NR % 8 == 0;
 
     /// <summary>Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into MR-row slivers at <paramref name="dst"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void PackA<TKernel>(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, float* dst)
         where TKernel : IGemmMicroKernel
     {
@@ -80,7 +80,7 @@ internal static unsafe class GemmPacking
 
     /// <summary>Packs the NR-column slivers <paramref name="s0"/> .. <paramref name="s1"/> of the panel
     /// op(B)[p0 .. p0+kc, j0 .. j0+nc] at <paramref name="dst"/> (which points at sliver 0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void PackB<TKernel>(bool transB, float* b, int ldb, int p0, int kc, int j0, int nc, int s0, int s1, float* dst)
         where TKernel : IGemmMicroKernel
     {
@@ -142,7 +142,7 @@ internal static unsafe class GemmPacking
     /// <summary>Transposes <paramref name="rows"/> (≤ 8) rows of length kc (row stride ld) into kc groups,
     /// group p = (row 0 [p], …, row rows−1 [p]) written at dst + p·groupStride as 8 floats.
     /// Eight columns at a time through an 8×8 register transpose; missing rows read as zero.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void PackRowsTransposed(float* src, int ld, int rows, int kc, float* dst, int groupStride = 0)
     {
         if (groupStride == 0) groupStride = rows;

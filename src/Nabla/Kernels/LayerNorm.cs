@@ -77,7 +77,7 @@ public static unsafe class LayerNorm
 
     // ---- one row ----
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void ForwardRow<T>(ref readonly float x, ref readonly float weight, ref readonly float bias, ref float y,
         int n, float eps, out float mean, out float rstd) where T : struct, ILanes<T>
     {
@@ -150,7 +150,7 @@ public static unsafe class LayerNorm
     /// mean and rstd gives dx = rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂)). The same first pass adds this
     /// row's dweight = dy ⊙ x̂ and dbias = dy into the chunk's partial sums.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void BackwardRow<T>(ref readonly float dy, ref readonly float x, ref readonly float weight,
         float mean, float rstd, ref float dx, ref float dweight, ref float dbias, int n) where T : struct, ILanes<T>
     {
@@ -200,7 +200,7 @@ public static unsafe class LayerNorm
     }
 
     /// <summary>One chunk: clears its dweight/dbias partials (at partials + 2·chunk·cols), then runs its rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void BackwardChunk<T>(float* dy, float* x, float* weight, float* mean, float* rstd, float* dx, float* partials,
         int rows, int cols, int chunk) where T : struct, ILanes<T>
     {
@@ -216,7 +216,7 @@ public static unsafe class LayerNorm
     private readonly struct ForwardRows(float* x, float* weight, float* bias, float* y, float* mean, float* rstd, int cols, float eps)
         : ILaneRange
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
@@ -227,7 +227,7 @@ public static unsafe class LayerNorm
     private readonly struct BackwardChunks(float* dy, float* x, float* weight, float* mean, float* rstd, float* dx, float* partials,
         int rows, int cols) : ILaneRange
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (int chunk = start; chunk < end; chunk++)

@@ -70,7 +70,7 @@ internal static class RowMath
 
     /// <summary>max over the row. A NaN may be dropped here (maxps keeps one operand); the sum of
     /// exponentials that every caller computes next carries it into the output.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static float Max<T>(ref readonly float x, int n) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -91,7 +91,7 @@ internal static class RowMath
     }
 
     /// <summary>Σ x over the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static float Sum<T>(ref readonly float x, int n) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -107,7 +107,7 @@ internal static class RowMath
     }
 
     /// <summary>Σ x·y over the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static float Dot<T>(ref readonly float x, ref readonly float y, int n) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -123,7 +123,7 @@ internal static class RowMath
     }
 
     /// <summary>e = exp(x − shift), stored into <paramref name="e"/>; returns Σ e.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static float ExpShiftedStore<T>(ref readonly float x, ref float e, int n, float shift) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -149,7 +149,7 @@ internal static class RowMath
     }
 
     /// <summary>Σ exp(x − shift) over the row, nothing stored.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static float ExpShiftedSum<T>(ref readonly float x, int n, float shift) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -165,7 +165,7 @@ internal static class RowMath
     }
 
     /// <summary>y = x · scale + shift over the row (y may be x).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void ScaleShift<T>(ref readonly float x, ref float y, int n, float scale, float shift) where T : struct, ILanes<T>
     {
         int i = 0;
@@ -176,7 +176,7 @@ internal static class RowMath
     }
 
     /// <summary>y += x · scale over the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void AddScaled<T>(ref readonly float x, ref float y, int n, float scale) where T : struct, ILanes<T>
     {
         int i = 0;

@@ -46,7 +46,7 @@ public static unsafe class Softmax
     // ---- one row ----
 
     /// <summary>softmax: y = exp(x − max) / Σ; log-softmax: y = x − (max + log Σ exp(x − max)).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void ForwardRow<T>(ref readonly float x, ref float y, int n, bool log) where T : struct, ILanes<T>
     {
         float max = RowMath.Max<T>(in x, n);
@@ -63,7 +63,7 @@ public static unsafe class Softmax
     }
 
     /// <summary>The Jacobian of softmax is diag(y) − y yᵀ, so dx = y ⊙ (dy − ⟨dy, y⟩).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void BackwardRow<T>(ref readonly float y, ref readonly float dy, ref float dx, int n) where T : struct, ILanes<T>
     {
         float dot = RowMath.Dot<T>(in y, in dy, n);
@@ -76,7 +76,7 @@ public static unsafe class Softmax
     }
 
     /// <summary>The Jacobian of log-softmax is I − 1 exp(y)ᵀ, so dx = dy − exp(y) · Σ dy.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal static void LogBackwardRow<T>(ref readonly float y, ref readonly float dy, ref float dx, int n) where T : struct, ILanes<T>
     {
         float sum = RowMath.Sum<T>(in dy, n);
@@ -98,7 +98,7 @@ public static unsafe class Softmax
 
     private readonly struct ForwardRows(float* x, float* y, int cols, bool log) : ILaneRange
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
@@ -108,7 +108,7 @@ public static unsafe class Softmax
 
     private readonly struct BackwardRows(float* y, float* dy, float* dx, int cols, bool log) : ILaneRange
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             for (long r = start; r < end; r++)
