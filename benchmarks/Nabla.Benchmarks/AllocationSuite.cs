@@ -84,6 +84,7 @@ public static class AllocationSuite
         long step = Measure.AllocatedBytes(Step, warmup: 5);
         long scoped = Measure.AllocatedBytes(ScopedStep, warmup: 5);
         double nablaSeconds = Measure.MedianSeconds(Step, minSeconds: 0.5);
+        double scopedSeconds = Measure.MedianSeconds(ScopedStep, minSeconds: 0.5);
 
         // The same step in libtorch.
         using var scope = torch.NewDisposeScope();
@@ -114,6 +115,7 @@ public static class AllocationSuite
         Console.WriteLine();
         Console.WriteLine($"{"step time",-44} {"Nabla",10} {"libtorch",10} {"ratio",7}");
         Console.WriteLine($"{"forward + backward (µs, median)",-44} {nablaSeconds * 1e6,10:F1} {torchSeconds * 1e6,10:F1} {torchSeconds / nablaSeconds,6:F2}x");
+        Console.WriteLine($"{"  the same inside a TensorScope",-44} {scopedSeconds * 1e6,10:F1} {torchSeconds * 1e6,10:F1} {torchSeconds / scopedSeconds,6:F2}x");
         return 0;
     }
 }
