@@ -16,9 +16,10 @@ public interface IRangeAction
 /// Why not <c>Parallel.For</c>: it allocates a closure, a task and its bookkeeping on every call, and a
 /// training step makes thousands of small kernel calls. Here the workers are started once; after a job
 /// a worker keeps polling for the next one for <see cref="WorkerPool.SpinMicroseconds"/> before it blocks
-/// on an event (OpenMP runtimes do the same), so back-to-back kernels hand work over in well under a
-/// microsecond, while a process that stops calling kernels goes idle a fraction of a millisecond later. The action travels through a per-type holder
-/// (<see cref="Job{TAction}"/>) that is created once per action type, so a call allocates nothing.
+/// on an event (OpenMP runtimes do the same), so back-to-back kernels hand work over without waking a
+/// sleeping thread, while a process that stops calling kernels goes idle a fraction of a millisecond
+/// later. The action travels through a per-type holder (<see cref="Job{TAction}"/>) that is created once
+/// per action type, so a call allocates nothing.
 ///
 /// Small work never fans out: below <c>2 · minPerTask</c> items the body runs inline. Nested calls (a
 /// body that itself calls <c>Run</c>) and concurrent calls from other threads while the workers are busy
@@ -115,9 +116,10 @@ public static class ParallelFor
 internal static class WorkerPool
 {
     /// <summary>How long a worker polls for the next job, and the caller for the end of its job, before
-    /// blocking. Waking a blocked thread costs tens of microseconds on a VM, as much as a whole
-    /// elementwise kernel at a small GPT's sizes (measured: a 98,304-float add took 29 µs on two threads
-    /// against 22 µs on one, when every hand-over woke a blocked worker).</summary>
+    /// blocking. Waking a blocked thread goes through the kernel's scheduler, which on a busy VM can take
+    /// as long as a whole elementwise kernel at a small GPT's sizes (≈ 10 µs); kernels of a training step
+    /// follow each other within microseconds, so a polling worker is usually there to take the next one.
+    /// 200 µs bounds what an idle process burns after its last kernel.</summary>
     public const int SpinMicroseconds = 200;
 
     private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
