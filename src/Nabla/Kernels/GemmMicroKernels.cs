@@ -81,10 +81,10 @@ internal readonly struct Avx2Kernel6x16 : IGemmMicroKernel
     public static unsafe void Tile<TA>(int kc, TA a, float* b, float* c, int ldc, float alpha, float beta) where TA : struct, IASliver
     {
         // Ask for C's rows now, so they arrive while the FMAs run rather than when the tile is written.
-        for (float* row = c, end = c + 6L * ldc; row < end; row += ldc)
+        for (int i = 0; i < 6; i++)
         {
-            Sse.Prefetch0(row);
-            Sse.Prefetch0(row + 15);
+            Sse.Prefetch0(c + (long)i * ldc);
+            Sse.Prefetch0(c + (long)i * ldc + 15);
         }
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -108,17 +108,7 @@ internal readonly struct Avx2Kernel6x16 : IGemmMicroKernel
             b += 16;
         }
         Vector256<float> va = Vector256.Create(alpha);
-        if (beta == 0f && alpha == 1f)
-        {
-            // The common case (C = A·B): store the accumulators as they are.
-            c00.Store(c); c01.Store(c + 8); c += ldc;
-            c10.Store(c); c11.Store(c + 8); c += ldc;
-            c20.Store(c); c21.Store(c + 8); c += ldc;
-            c30.Store(c); c31.Store(c + 8); c += ldc;
-            c40.Store(c); c41.Store(c + 8); c += ldc;
-            c50.Store(c); c51.Store(c + 8);
-        }
-        else if (beta == 0f)
+        if (beta == 0f)
         {
             (c00 * va).Store(c); (c01 * va).Store(c + 8); c += ldc;
             (c10 * va).Store(c); (c11 * va).Store(c + 8); c += ldc;
@@ -159,10 +149,10 @@ internal readonly struct Avx512Kernel6x32 : IGemmMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static unsafe void Tile<TA>(int kc, TA a, float* b, float* c, int ldc, float alpha, float beta) where TA : struct, IASliver
     {
-        for (float* row = c, end = c + 6L * ldc; row < end && Sse.IsSupported; row += ldc)
+        for (int i = 0; i < 6 && Sse.IsSupported; i++)
         {
-            Sse.Prefetch0(row);
-            Sse.Prefetch0(row + 31);
+            Sse.Prefetch0(c + (long)i * ldc);
+            Sse.Prefetch0(c + (long)i * ldc + 31);
         }
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -186,16 +176,7 @@ internal readonly struct Avx512Kernel6x32 : IGemmMicroKernel
             b += 32;
         }
         Vector512<float> va = Vector512.Create(alpha);
-        if (beta == 0f && alpha == 1f)
-        {
-            c00.Store(c); c01.Store(c + 16); c += ldc;
-            c10.Store(c); c11.Store(c + 16); c += ldc;
-            c20.Store(c); c21.Store(c + 16); c += ldc;
-            c30.Store(c); c31.Store(c + 16); c += ldc;
-            c40.Store(c); c41.Store(c + 16); c += ldc;
-            c50.Store(c); c51.Store(c + 16);
-        }
-        else if (beta == 0f)
+        if (beta == 0f)
         {
             (c00 * va).Store(c); (c01 * va).Store(c + 16); c += ldc;
             (c10 * va).Store(c); (c11 * va).Store(c + 16); c += ldc;
