@@ -22,7 +22,7 @@ public interface IUnaryOperator
 
 /// <summary>
 /// The one driver for elementwise loops over contiguous spans: Vector512 where the CPU has AVX-512,
-/// Vector256 otherwise, then a scalar tail. The two-input loops do four vectors per step, all loads before
+/// Vector256 otherwise, then a scalar tail. The loop z = x op y does four vectors per step, all loads before
 /// the stores: when the output sits at the same address modulo 4 KiB as an input (equal-sized buffers
 /// often do), a store followed at once by the load of the next vector stalls on a false dependency
 /// ("4K aliasing"); measured on a 98,304-float add, one vector per step took 29–39 µs, four 17–18 µs.
