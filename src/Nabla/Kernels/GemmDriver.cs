@@ -19,13 +19,14 @@ namespace Nabla.Kernels;
 ///         for ir in 0..MC step MR  ... while MR×KC slivers of Ã stream past it
 ///           micro-kernel: C[ir.., jr..] (MR×NR, in registers) += Ã sliver · B̃ sliver
 /// </code>
-/// The first KC slice applies beta to C; later slices add (beta = 1). Each MR×NR tile of C is computed by
-/// one thread, always on the same tile grid and in k-order, so results are bit-identical whatever the
-/// thread count or which thread took which tile.
-/// Threads share the work of each KC slice dynamically: the packing of B̃ and the products are cut into
-/// units (row blocks of Ã, times groups of B̃ slivers when there are few row blocks), and each thread
-/// takes the next unit from a shared counter until none are left. On an idle machine this is an even
-/// split; on a busy one a thread that lost its core for a while just takes fewer units.
+/// The first KC slice applies beta to C; later slices add (beta = 1). Each slice's share of an MR×NR tile
+/// of C is computed by one thread, always on the same tile grid, and the slices of a tile are added in
+/// k-order, so results are bit-identical whatever the thread count or which thread took which tile.
+/// Threads share the work dynamically and in one hand-over for the whole product: the packing of B̃ and
+/// the products are cut into units (row blocks of Ã, times groups of B̃ slivers when there are few row
+/// blocks), and each thread takes the next unit from a shared counter until none are left (see
+/// <see cref="WholeProduct"/>). On an idle machine this is an even split; on a busy one a thread that
+/// lost its core for a while just takes fewer units.
 /// </remarks>
 internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKernel
 {
