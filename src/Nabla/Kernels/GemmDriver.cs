@@ -237,26 +237,26 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
                     int rows = Math.Min(mr, mc - ir);
                     float* cTile = C + (long)(ic + ir) * Ldc + jc + jr;
                     if (unpacked && rows == mr)
-                    {
-                        var rowsOfA = new UnpackedASliver(A + (long)(ic + ir) * Lda + pc, Lda);
-                        if (cols == nr) TKernel.Tile(kc, rowsOfA, bSliver, cTile, Ldc, Alpha, beta);
-                        else
-                        {
-                            TKernel.Tile(kc, rowsOfA, bSliver, edge, nr, 1f, 0f);
-                            WriteEdge(cTile, edge, rows, cols, beta);
-                        }
-                        continue;
-                    }
-                    var aSliver = new PackedASliver(packedA + (long)ir * kc, mr);
-                    if (rows == mr && cols == nr)
-                    {
-                        TKernel.Tile(kc, aSliver, bSliver, cTile, Ldc, Alpha, beta);
-                        continue;
-                    }
-                    TKernel.Tile(kc, aSliver, bSliver, edge, nr, 1f, 0f);
-                    WriteEdge(cTile, edge, rows, cols, beta);
+                        Tile(new UnpackedASliver(A + (long)(ic + ir) * Lda + pc, Lda), bSliver, cTile, rows, cols, kc, beta, edge);
+                    else
+                        Tile(new PackedASliver(packedA + (long)ir * kc, mr), bSliver, cTile, rows, cols, kc, beta, edge);
                 }
             }
+        }
+
+        /// <summary>One tile of C from an A sliver and a B̃ sliver: in place when it is whole, else computed
+        /// into the scratch tile and only its valid rows × cols written back.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly void Tile<TA>(TA a, float* bSliver, float* cTile, int rows, int cols, int kc, float beta, float* edge)
+            where TA : struct, IASliver
+        {
+            if (rows == TKernel.MR && cols == TKernel.NR)
+            {
+                TKernel.Tile(kc, a, bSliver, cTile, Ldc, Alpha, beta);
+                return;
+            }
+            TKernel.Tile(kc, a, bSliver, edge, TKernel.NR, 1f, 0f);
+            WriteEdge(cTile, edge, rows, cols, beta);
         }
 
         /// <summary>Writes the valid rows × cols of an edge tile computed into scratch.</summary>
