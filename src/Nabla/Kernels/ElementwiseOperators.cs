@@ -204,10 +204,11 @@ public readonly struct CompareOperator(Comparison relation) : IBinaryOperator
 }
 
 /// <summary>
-/// eˣ with <see cref="FastMath.Exp{T}"/> (≤ 1 ulp, all in registers; TensorPrimitives.Exp measured at or
-/// below libtorch's speed, this at 1.5–2× it). FastMath flushes below −87 and saturates above 88.3, so a register
-/// with any lane outside [−87, 88.3] (or NaN) is computed lane by lane with MathF.Exp instead, which gives
+/// eˣ with <see cref="FastMath.ExpInRange{T}"/> (≤ 1 ulp, all in registers; TensorPrimitives.Exp measured at or
+/// below libtorch's speed, this at 1.5–2× it). FastMath's exp holds only on [−87, 88.3], so a register
+/// with any lane outside it (or NaN) is computed lane by lane with MathF.Exp instead, which gives
 /// the subnormals, +∞ and NaN that IEEE exp gives. Such registers are rare (a −∞ attention mask is one).
+/// Every other register is known to be in range, so it skips the clamps and flush of <see cref="FastMath.Exp{T}"/>.
 /// </summary>
 public readonly struct ExpOperator : IUnaryOperator
 {
@@ -219,7 +220,7 @@ public readonly struct ExpOperator : IUnaryOperator
         // Both comparisons are false for NaN, so a NaN lane also takes the lane-by-lane path.
         if (!Vector256.GreaterThanOrEqualAll(x, Vector256.Create(FastMath.ExpLowest)) || !Vector256.LessThanOrEqualAll(x, Vector256.Create(FastMath.ExpHighest)))
             return Lanewise(x);
-        return Unsafe.BitCast<Lanes256, Vector256<float>>(FastMath.Exp(Unsafe.BitCast<Vector256<float>, Lanes256>(x)));
+        return Unsafe.BitCast<Lanes256, Vector256<float>>(FastMath.ExpInRange(Unsafe.BitCast<Vector256<float>, Lanes256>(x)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -227,7 +228,7 @@ public readonly struct ExpOperator : IUnaryOperator
     {
         if (!Vector512.GreaterThanOrEqualAll(x, Vector512.Create(FastMath.ExpLowest)) || !Vector512.LessThanOrEqualAll(x, Vector512.Create(FastMath.ExpHighest)))
             return Lanewise(x);
-        return Unsafe.BitCast<Lanes512, Vector512<float>>(FastMath.Exp(Unsafe.BitCast<Vector512<float>, Lanes512>(x)));
+        return Unsafe.BitCast<Lanes512, Vector512<float>>(FastMath.ExpInRange(Unsafe.BitCast<Vector512<float>, Lanes512>(x)));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -22,14 +22,25 @@ internal static class FastMath
 
     /// <summary>
     /// eˣ = 2ⁿ · eʳ with n = round(x / ln 2) and |r| ≤ ln 2 / 2; eʳ by a degree-6 polynomial (relative
-    /// error 2e−9); 2ⁿ by adding n to the exponent bits. NaN stays NaN.
+    /// error 2e−9); 2ⁿ by adding n to the exponent bits. Below −87 the result is 0, above 88.3 it saturates;
+    /// NaN stays NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Exp<T>(T x) where T : struct, ILanes<T>
     {
-        T clamped = T.Max(T.Broadcast(ExpLowest), T.Min(T.Broadcast(ExpHighest), x));
-        T n = T.Round(clamped * T.Broadcast(Log2E));
-        T r = T.MultiplyAdd(n, T.Broadcast(-Ln2Hi), clamped);
+        T result = ExpInRange(T.Max(T.Broadcast(ExpLowest), T.Min(T.Broadcast(ExpHighest), x)));
+        return T.SelectWhereLess(x, T.Broadcast(ExpLowest), T.Broadcast(0f), result);
+    }
+
+    /// <summary>
+    /// eˣ for x already in [<see cref="ExpLowest"/>, <see cref="ExpHighest"/>] (or NaN): <see cref="Exp{T}"/>
+    /// without its clamps and its flush to zero, for callers that know their range.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T ExpInRange<T>(T x) where T : struct, ILanes<T>
+    {
+        T n = T.Round(x * T.Broadcast(Log2E));
+        T r = T.MultiplyAdd(n, T.Broadcast(-Ln2Hi), x);
         r = T.MultiplyAdd(n, T.Broadcast(-Ln2Lo), r);
         T p = T.Broadcast(0.001394110843f);
         p = T.MultiplyAdd(p, r, T.Broadcast(0.008375126398f));
@@ -38,9 +49,17 @@ internal static class FastMath
         p = T.MultiplyAdd(p, r, T.Broadcast(0.5000000047f));
         p = T.MultiplyAdd(p, r, T.Broadcast(1.000000038f));
         p = T.MultiplyAdd(p, r, T.Broadcast(1f));
-        T result = T.ScaleByPowerOfTwo(p, n);
-        return T.SelectWhereLess(x, T.Broadcast(ExpLowest), T.Broadcast(0f), result);
+        return T.ScaleByPowerOfTwo(p, n);
     }
+
+    /// <summary>
+    /// The Gaussian bell e^(−x²/2), floored at e^−87 ≈ 1.6e−38 instead of reaching 0 beyond |x| ≈ 13.2:
+    /// wherever it is used the floor is multiplied by something at most 1, so it stays far below any float
+    /// that matters, and skipping <see cref="Exp{T}"/>'s clamp and flush saves three of its operations.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Gaussian<T>(T x) where T : struct, ILanes<T> =>
+        ExpInRange(T.Max(T.Broadcast(ExpLowest), x * x * T.Broadcast(-0.5f)));
 
     /// <summary>erf(z) for |z| ≤ 1 as z · P(z²), P of degree 6 in z² (relative error 1.2e−9).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -58,56 +77,63 @@ internal static class FastMath
     }
 
     /// <summary>
-    /// The scaled complementary error function erfcx(a) = e^(a²) · erfc(a) for a ≥ 0, as t · E(t) with
-    /// t = 1 / (1 + a/2) (the variable of Numerical Recipes' erfcc) and E our degree-10 fit on a ∈ [0, 9.5]:
-    /// E runs from 1 down to 0.34 with small coefficients, so evaluating it in float is stable; fitted
-    /// relative error 6e−9. Splitting off e^(−a²) lets GELU's backward reuse it as the normal density.
+    /// The normal lower tail Φ(−|x|) = ½ erfc(|x|/√2), given <paramref name="gaussian"/> = e^(−x²/2), as
+    /// t · G(t) · e^(−x²/2) with t = 1 / (1 + |x|/(2√2)). G(t) = ½ e^(a²) erfc(a) / t with a = |x|/√2 is half
+    /// our degree-10 fit E(t) of the scaled complementary error function erfcx(a) = t · E(t) on a ∈ [0, 9.5]
+    /// (t is the variable of Numerical Recipes' erfcc; fitted relative error 6e−9). E runs from 1 down to
+    /// 0.34 with small coefficients, so evaluating it in float is stable; the ½ and the 1/√2 sit in the
+    /// constants, not in extra multiplies.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T ErfcScaled<T>(T a) where T : struct, ILanes<T>
+    private static T NormalTail<T>(T x, T gaussian) where T : struct, ILanes<T>
     {
-        // No clamp at 9.5: beyond it the fit extrapolates to E(0) = 0.2821 ≈ 1/(2√π), erfcx's own limit
-        // of (1 + a/2)/(a√π), and e^(−a²) has underflowed to 0 long before; a = ∞ gives t = 0.
-        T t = T.Broadcast(1f) / T.MultiplyAdd(a, T.Broadcast(0.5f), T.Broadcast(1f));
-        // Estrin's scheme instead of Horner's rule: the same polynomial as pairs c₂ᵢ + c₂ᵢ₊₁·t combined with
-        // t², t⁴ and t⁸, a dependency chain of 4 multiply-adds instead of 10 (same coefficients, so the same
-        // fit; only the rounding of the evaluation differs). Exact GELU was not measurably faster for it:
-        // its loop is bound by the count of vector operations, not by this chain (docs/kernels-fused.md).
-        T t2 = t * t, t4 = t2 * t2, t8 = t4 * t4;
-        T q0 = T.MultiplyAdd(t, T.Broadcast(0.2823616777f), T.Broadcast(0.2820839338f));
-        T q1 = T.MultiplyAdd(t, T.Broadcast(0.1921270539f), T.Broadcast(0.2440578002f));
-        T q2 = T.MultiplyAdd(t, T.Broadcast(0.09332046039f), T.Broadcast(0.03092143892f));
-        T q3 = T.MultiplyAdd(t, T.Broadcast(-0.189239954f), T.Broadcast(-0.1156375653f));
-        T q4 = T.MultiplyAdd(t, T.Broadcast(-0.1642942641f), T.Broadcast(0.3131141953f));
-        T r0 = T.MultiplyAdd(q1, t2, q0);
-        T r1 = T.MultiplyAdd(q3, t2, q2);
-        T r2 = T.MultiplyAdd(T.Broadcast(0.03118522498f), t2, q4);
-        T e = T.MultiplyAdd(r2, t8, T.MultiplyAdd(r1, t4, r0));
-        return t * e;
+        // No clamp at a = 9.5: beyond it the fit extrapolates to E(0) = 0.2821 ≈ 1/(2√π), erfcx's own limit
+        // of (1 + a/2)/(a√π), and the Gaussian is at its floor long before; x = ±∞ gives t = 0.
+        T t = T.Broadcast(1f) / T.MultiplyAdd(T.Abs(x), T.Broadcast(0.35355339059327373f), T.Broadcast(1f));
+        // G by Horner's rule. Estrin's scheme (pairs combined with t², t⁴, t⁸: a dependency chain of 4
+        // multiply-adds instead of 10) was measured no faster here: the loop is bound by its count of
+        // vector operations, not by this chain, and Estrin's needs three more (docs/kernels-fused.md).
+        // The coefficients are E's halved, which is exact in float.
+        T g = T.Broadcast(0.01559261249f);
+        g = T.MultiplyAdd(g, t, T.Broadcast(-0.08214713205f));
+        g = T.MultiplyAdd(g, t, T.Broadcast(0.15655709765f));
+        g = T.MultiplyAdd(g, t, T.Broadcast(-0.094619977f));
+        g = T.MultiplyAdd(g, t, T.Broadcast(-0.05781878265f));
+        g = T.MultiplyAdd(g, t, T.Broadcast(0.046660230195f));
+        g = T.MultiplyAdd(g, t, T.Broadcast(0.01546071946f));
+        g = T.MultiplyAdd(g, t, T.Broadcast(0.09606352695f));
+        g = T.MultiplyAdd(g, t, T.Broadcast(0.1220289001f));
+        g = T.MultiplyAdd(g, t, T.Broadcast(0.14118083885f));
+        g = T.MultiplyAdd(g, t, T.Broadcast(0.1410419669f));
+        return t * g * gaussian;
     }
 
-    /// <summary>The error function: the series form near zero, 1 − erfc(|z|) (sign restored) elsewhere.</summary>
+    /// <summary>
+    /// The error function: the series form near zero; elsewhere 1 − erfc(|z|) with erfc(a) = 2 Φ(−a√2)
+    /// (sign restored), so erf and the exact GELU share one tail.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Erf<T>(T z) where T : struct, ILanes<T>
     {
         T a = T.Abs(z);
-        T far = T.Broadcast(1f) - ErfcScaled(a) * Exp(T.Broadcast(0f) - a * a);
-        far = T.SelectWhereLess(z, T.Broadcast(0f), T.Broadcast(0f) - far, far);
+        T scaled = a * T.Broadcast(1.4142135623730951f);
+        T far = T.MultiplyAdd(NormalTail(scaled, Gaussian(scaled)), T.Broadcast(-2f), T.Broadcast(1f));
+        far = T.SelectWhereNegative(z, T.Broadcast(0f) - far, far);
         return T.SelectWhereLess(a, T.Broadcast(1f), ErfNearZero(z), far);
     }
 
     /// <summary>
-    /// Φ(x) = P(N(0,1) ≤ x) = ½ · erfc(−x/√2): ½ erfc(|x|/√2) below zero, 1 − ½ erfc(|x|/√2) above. One erfc
-    /// path for every x (near zero Φ ≈ ½, so erfc's relative error is Φ's), and the lower tail keeps its
-    /// digits: Φ(−8) ≈ 6e−16 instead of the 0 that ½ (1 + erf(x/√2)) = ½ (1 − 1) would give.
+    /// Φ(x) = P(N(0,1) ≤ x): the tail Φ(−|x|) below zero, 1 − Φ(−|x|) above. One tail formula for every x
+    /// (near zero Φ ≈ ½, so the tail's relative error is Φ's), and the lower tail keeps its digits:
+    /// Φ(−8) ≈ 6e−16 instead of the 0 that ½ (1 + erf(x/√2)) = ½ (1 − 1) would give.
     /// Also returns e^(−x²/2), from which the density φ(x) = e^(−x²/2) / √(2π) follows for free.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T NormalCdf<T>(T x, out T gaussian) where T : struct, ILanes<T>
     {
-        gaussian = Exp(x * x * T.Broadcast(-0.5f));   // e^(−a²) with a = |x|/√2
-        T halfTail = T.Broadcast(0.5f) * ErfcScaled(T.Abs(x) * T.Broadcast(0.7071067811865476f)) * gaussian;
-        return T.SelectWhereLess(x, T.Broadcast(0f), halfTail, T.Broadcast(1f) - halfTail);
+        gaussian = Gaussian(x);
+        T tail = NormalTail(x, gaussian);
+        return T.SelectWhereNegative(x, tail, T.Broadcast(1f) - tail);
     }
 
     /// <summary>
@@ -119,7 +145,7 @@ internal static class FastMath
     {
         T e = Exp(T.Broadcast(0f) - T.Abs(x));
         T r = T.Broadcast(1f) / (T.Broadcast(1f) + e);
-        return T.SelectWhereLess(x, T.Broadcast(0f), e * r, r);
+        return T.SelectWhereNegative(x, e * r, r);
     }
 
     /// <summary>
@@ -133,7 +159,7 @@ internal static class FastMath
         T a = T.Abs(x);
         T e = Exp(a * T.Broadcast(-2f));
         T far = (T.Broadcast(1f) - e) / (T.Broadcast(1f) + e);
-        far = T.SelectWhereLess(x, T.Broadcast(0f), T.Broadcast(0f) - far, far);
+        far = T.SelectWhereNegative(x, T.Broadcast(0f) - far, far);
         T w = x * x;
         T p = T.Broadcast(-0.001455834387f);
         p = T.MultiplyAdd(p, w, T.Broadcast(0.003592128037f));

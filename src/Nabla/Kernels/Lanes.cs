@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
@@ -45,6 +46,11 @@ internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     /// <summary>Per lane: <paramref name="ifLess"/> where a &lt; b, otherwise <paramref name="otherwise"/>.</summary>
     static abstract TSelf SelectWhereLess(TSelf a, TSelf b, TSelf ifLess, TSelf otherwise);
 
+    /// <summary>Per lane: <paramref name="ifNegative"/> where <paramref name="a"/>'s sign bit is set (−0 counts as
+    /// negative), otherwise <paramref name="otherwise"/>. One blend on x86, which reads the sign bit itself,
+    /// where <see cref="SelectWhereLess"/> must first compare.</summary>
+    static abstract TSelf SelectWhereNegative(TSelf a, TSelf ifNegative, TSelf otherwise);
+
     /// <summary>The sum of all lanes.</summary>
     static abstract float Sum(TSelf v);
 
@@ -85,6 +91,9 @@ internal readonly struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
     public static Lanes512 SelectWhereLess(Lanes512 a, Lanes512 b, Lanes512 ifLess, Lanes512 otherwise) =>
         new(Vector512.ConditionalSelect(Vector512.LessThan(a._v, b._v), ifLess._v, otherwise._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 SelectWhereNegative(Lanes512 a, Lanes512 ifNegative, Lanes512 otherwise) =>
+        new(Vector512.ConditionalSelect(Vector512.IsNegative(a._v), ifNegative._v, otherwise._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Lanes512 v) => Vector512.Sum(v._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Lanes512 v) =>
@@ -123,6 +132,10 @@ internal readonly struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 SelectWhereLess(Lanes256 a, Lanes256 b, Lanes256 ifLess, Lanes256 otherwise) =>
         new(Vector256.ConditionalSelect(Vector256.LessThan(a._v, b._v), ifLess._v, otherwise._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 SelectWhereNegative(Lanes256 a, Lanes256 ifNegative, Lanes256 otherwise) =>
+        new(Avx.IsSupported ? Avx.BlendVariable(otherwise._v, ifNegative._v, a._v)
+            : Vector256.ConditionalSelect(Vector256.IsNegative(a._v), ifNegative._v, otherwise._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Lanes256 v) => Vector256.Sum(v._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -166,6 +179,10 @@ internal readonly struct Lanes128(Vector128<float> v) : ILanes<Lanes128>
     public static Lanes128 SelectWhereLess(Lanes128 a, Lanes128 b, Lanes128 ifLess, Lanes128 otherwise) =>
         new(Vector128.ConditionalSelect(Vector128.LessThan(a._v, b._v), ifLess._v, otherwise._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 SelectWhereNegative(Lanes128 a, Lanes128 ifNegative, Lanes128 otherwise) =>
+        new(Sse41.IsSupported ? Sse41.BlendVariable(otherwise._v, ifNegative._v, a._v)
+            : Vector128.ConditionalSelect(Vector128.IsNegative(a._v), ifNegative._v, otherwise._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Lanes128 v) => Vector128.Sum(v._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Lanes128 v) => MathF.Max(MathF.Max(v._v[0], v._v[1]), MathF.Max(v._v[2], v._v[3]));
@@ -198,6 +215,7 @@ internal readonly struct Lanes1(float v) : ILanes<Lanes1>
     public static Lanes1 ScaleByPowerOfTwo(Lanes1 x, Lanes1 n) =>
         new(BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(x._v) + ((int)n._v << 23)));
     public static Lanes1 SelectWhereLess(Lanes1 a, Lanes1 b, Lanes1 ifLess, Lanes1 otherwise) => a._v < b._v ? ifLess : otherwise;
+    public static Lanes1 SelectWhereNegative(Lanes1 a, Lanes1 ifNegative, Lanes1 otherwise) => float.IsNegative(a._v) ? ifNegative : otherwise;
     public static float Sum(Lanes1 v) => v._v;
     public static float MaxAcross(Lanes1 v) => v._v;
 }
