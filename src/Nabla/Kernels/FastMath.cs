@@ -77,19 +77,27 @@ internal static class FastMath
     }
 
     /// <summary>
-    /// The normal lower tail Φ(−|x|) = ½ erfc(|x|/√2), given <paramref name="gaussian"/> = e^(−x²/2), as
-    /// t · G(t) · e^(−x²/2) with t = 1 / (1 + |x|/(2√2)). G(t) = ½ e^(a²) erfc(a) / t with a = |x|/√2 is half
-    /// our degree-10 fit E(t) of the scaled complementary error function erfcx(a) = t · E(t) on a ∈ [0, 9.5]
-    /// (t is the variable of Numerical Recipes' erfcc; fitted relative error 6e−9). E runs from 1 down to
-    /// 0.34 with small coefficients, so evaluating it in float is stable; the ½ and the 1/√2 sit in the
-    /// constants, not in extra multiplies.
+    /// t = 1 / (1 + |x|/(2√2)), the variable of Φ's tail polynomial (see <see cref="NormalTail{T}"/>). With
+    /// <see cref="Gaussian{T}"/> it is one of Φ's two long-latency pieces (a division; an exp), which a loop can
+    /// compute a register ahead.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T NormalTail<T>(T x, T gaussian) where T : struct, ILanes<T>
-    {
+    public static T NormalTailVariable<T>(T x) where T : struct, ILanes<T> =>
         // No clamp at a = 9.5: beyond it the fit extrapolates to E(0) = 0.2821 ≈ 1/(2√π), erfcx's own limit
         // of (1 + a/2)/(a√π), and the Gaussian is at its floor long before; x = ±∞ gives t = 0.
-        T t = T.Broadcast(1f) / T.MultiplyAdd(T.Abs(x), T.Broadcast(0.35355339059327373f), T.Broadcast(1f));
+        T.Broadcast(1f) / T.MultiplyAdd(T.Abs(x), T.Broadcast(0.35355339059327373f), T.Broadcast(1f));
+
+    /// <summary>
+    /// The normal lower tail Φ(−|x|) = ½ erfc(|x|/√2), given t = <see cref="NormalTailVariable{T}"/>(x) and
+    /// <paramref name="gaussian"/> = e^(−x²/2), as t · G(t) · e^(−x²/2). G(t) = ½ e^(a²) erfc(a) / t with
+    /// a = |x|/√2 is half our degree-10 fit E(t) of the scaled complementary error function
+    /// erfcx(a) = t · E(t) on a ∈ [0, 9.5] (t = 1/(1 + a/2) is the variable of Numerical Recipes' erfcc;
+    /// fitted relative error 6e−9). E runs from 1 down to 0.34 with small coefficients, so evaluating it in
+    /// float is stable; the ½ and the 1/√2 sit in the constants, not in extra multiplies.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T NormalTail<T>(T t, T gaussian) where T : struct, ILanes<T>
+    {
         // G by Horner's rule. Estrin's scheme (pairs combined with t², t⁴, t⁸: a dependency chain of 4
         // multiply-adds instead of 10) was measured no faster here: the loop is bound by its count of
         // vector operations, not by this chain, and Estrin's needs three more (docs/kernels-fused.md).
@@ -117,7 +125,7 @@ internal static class FastMath
     {
         T a = T.Abs(z);
         T scaled = a * T.Broadcast(1.4142135623730951f);
-        T far = T.MultiplyAdd(NormalTail(scaled, Gaussian(scaled)), T.Broadcast(-2f), T.Broadcast(1f));
+        T far = T.MultiplyAdd(NormalTail(NormalTailVariable(scaled), Gaussian(scaled)), T.Broadcast(-2f), T.Broadcast(1f));
         far = T.SelectWhereNegative(z, T.Broadcast(0f) - far, far);
         return T.SelectWhereLess(a, T.Broadcast(1f), ErfNearZero(z), far);
     }
@@ -132,7 +140,15 @@ internal static class FastMath
     public static T NormalCdf<T>(T x, out T gaussian) where T : struct, ILanes<T>
     {
         gaussian = Gaussian(x);
-        T tail = NormalTail(x, gaussian);
+        return NormalCdf(x, NormalTailVariable(x), gaussian);
+    }
+
+    /// <summary>Φ(x) from its two long-latency pieces, computed earlier: t = <see cref="NormalTailVariable{T}"/>(x)
+    /// and e^(−x²/2) = <see cref="Gaussian{T}"/>(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T NormalCdf<T>(T x, T t, T gaussian) where T : struct, ILanes<T>
+    {
+        T tail = NormalTail(t, gaussian);
         return T.SelectWhereNegative(x, tail, T.Broadcast(1f) - tail);
     }
 

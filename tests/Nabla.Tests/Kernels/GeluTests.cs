@@ -129,6 +129,41 @@ public class GeluTests
         }
     }
 
+    [Fact]
+    public void ThePipelinedForwardHandlesEveryLengthAndStart()
+    {
+        // The exact form's loop computes a register ahead: check each length around one, two and three
+        // registers of every width, at several starts, against the scalar lane.
+        float[] x = Normal(64, seed: 23, scale: 3f);
+        unsafe
+        {
+            fixed (float* px = x)
+            {
+                for (int start = 0; start < 3; start++)
+                    for (int end = start; end <= start + 50; end++)
+                    {
+                        float[] y1 = new float[x.Length], y128 = new float[x.Length], y256 = new float[x.Length], y512 = new float[x.Length];
+                        fixed (float* p1 = y1, p128 = y128, p256 = y256, p512 = y512)
+                        {
+                            Gelu.ErfForwardRange<Lanes1>(px, p1, start, end);
+                            Gelu.ErfForwardRange<Lanes128>(px, p128, start, end);
+                            Gelu.ErfForwardRange<Lanes256>(px, p256, start, end);
+                            Gelu.ErfForwardRange<Lanes512>(px, p512, start, end);
+                        }
+                        for (int i = 0; i < x.Length; i++)
+                        {
+                            bool inside = i >= start && i < end;
+                            Assert.True(inside ? y1[i] != 0f || x[i] == 0f : y1[i] == 0f, $"scalar lane wrote y[{i}] for range [{start}, {end})");
+                        }
+                        string range = $"range [{start}, {end})";
+                        Close(y1, y128, 0f, 1e-6f, "128 vs scalar, " + range);
+                        Close(y1, y256, 0f, 1e-6f, "256 vs scalar, " + range);
+                        Close(y1, y512, 0f, 1e-6f, "512 vs scalar, " + range);
+                    }
+            }
+        }
+    }
+
     /// <summary>Floats in order as integers: negative floats count down from zero, so ±0 share key 0.</summary>
     private static int Key(float f)
     {
