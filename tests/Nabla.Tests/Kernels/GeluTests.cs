@@ -130,38 +130,40 @@ public class GeluTests
     }
 
     [Fact]
-    public void ThePipelinedForwardHandlesEveryLengthAndStart()
+    public void ThePipelinedExactFormHandlesEveryLengthAndStart()
     {
-        // The exact form's loop computes a register ahead: check each length around one, two and three
-        // registers of every width, at several starts, against the scalar lane.
-        float[] x = Normal(64, seed: 23, scale: 3f);
-        unsafe
-        {
-            fixed (float* px = x)
+        // The exact form's loop computes Φ a register ahead: check each length around one, two and three
+        // registers of every width, at several starts, forward and backward, against the scalar lane.
+        float[] x = Normal(64, seed: 23, scale: 3f), dy = Normal(64, seed: 24), prior = Normal(64, seed: 25);
+        for (int start = 0; start < 3; start++)
+            for (int end = start; end <= start + 50; end++)
             {
-                for (int start = 0; start < 3; start++)
-                    for (int end = start; end <= start + 50; end++)
-                    {
-                        float[] y1 = new float[x.Length], y128 = new float[x.Length], y256 = new float[x.Length], y512 = new float[x.Length];
-                        fixed (float* p1 = y1, p128 = y128, p256 = y256, p512 = y512)
-                        {
-                            Gelu.ErfForwardRange<Lanes1>(px, p1, start, end);
-                            Gelu.ErfForwardRange<Lanes128>(px, p128, start, end);
-                            Gelu.ErfForwardRange<Lanes256>(px, p256, start, end);
-                            Gelu.ErfForwardRange<Lanes512>(px, p512, start, end);
-                        }
-                        for (int i = 0; i < x.Length; i++)
-                        {
-                            bool inside = i >= start && i < end;
-                            Assert.True(inside ? y1[i] != 0f || x[i] == 0f : y1[i] == 0f, $"scalar lane wrote y[{i}] for range [{start}, {end})");
-                        }
-                        string range = $"range [{start}, {end})";
-                        Close(y1, y128, 0f, 1e-6f, "128 vs scalar, " + range);
-                        Close(y1, y256, 0f, 1e-6f, "256 vs scalar, " + range);
-                        Close(y1, y512, 0f, 1e-6f, "512 vs scalar, " + range);
-                    }
+                string range = $"range [{start}, {end})";
+                float[] y1 = ErfRange<Lanes1>(x, dy, prior, start, end, backward: false);
+                for (int i = 0; i < x.Length; i++)
+                    Assert.True(i >= start && i < end ? y1[i] != 0f || x[i] == 0f : y1[i] == 0f, $"y[{i}] for {range}");
+                Close(y1, ErfRange<Lanes128>(x, dy, prior, start, end, backward: false), 0f, 1e-6f, "128 vs scalar, " + range);
+                Close(y1, ErfRange<Lanes256>(x, dy, prior, start, end, backward: false), 0f, 1e-6f, "256 vs scalar, " + range);
+                Close(y1, ErfRange<Lanes512>(x, dy, prior, start, end, backward: false), 0f, 1e-6f, "512 vs scalar, " + range);
+                float[] dx1 = ErfRange<Lanes1>(x, dy, prior, start, end, backward: true);
+                for (int i = 0; i < x.Length; i++)
+                    if (i < start || i >= end) Assert.True(dx1[i] == prior[i], $"dx[{i}] for {range}");
+                Close(dx1, ErfRange<Lanes128>(x, dy, prior, start, end, backward: true), 0f, 1e-6f, "backward 128 vs scalar, " + range);
+                Close(dx1, ErfRange<Lanes256>(x, dy, prior, start, end, backward: true), 0f, 1e-6f, "backward 256 vs scalar, " + range);
+                Close(dx1, ErfRange<Lanes512>(x, dy, prior, start, end, backward: true), 0f, 1e-6f, "backward 512 vs scalar, " + range);
             }
+    }
+
+    /// <summary>The exact form over x[start..end) with one lane width: y (zeros elsewhere), or prior + dy · gelu′.</summary>
+    private static unsafe float[] ErfRange<T>(float[] x, float[] dy, float[] prior, int start, int end, bool backward) where T : struct, ILanes<T>
+    {
+        float[] output = backward ? (float[])prior.Clone() : new float[x.Length];
+        fixed (float* px = x, pdy = dy, pout = output)
+        {
+            if (backward) Gelu.ErfBackwardRange<T>(px, pdy, pout, start, end);
+            else Gelu.ErfForwardRange<T>(px, pout, start, end);
         }
+        return output;
     }
 
     /// <summary>Floats in order as integers: negative floats count down from zero, so ±0 share key 0.</summary>
