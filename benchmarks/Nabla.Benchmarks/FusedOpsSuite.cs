@@ -25,14 +25,13 @@ public static class FusedOpsSuite
 
     public static int Run(string[] args)
     {
-        int threads = Option(args, "--threads", 2);
-        int rounds = Option(args, "--rounds", 3);
-        double seconds = Option(args, "--seconds", 0.25);
-        int onlyAt = Array.IndexOf(args, "--only");
-        string only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : "";
+        int threads = Measure.Option(args, "ops", "--threads", 2);
+        int rounds = Measure.Option(args, "ops", "--rounds", 3);
+        double seconds = Measure.Option(args, "ops", "--seconds", 0.25);
+        string only = Measure.Only(args);
         bool best = args.Contains("--best"), cpu = args.Contains("--cpu");
         Func<Action, double> time = cpu ? action => CpuSecondsPerCall(action, seconds)
-            : best ? action => BestSeconds(action, seconds) : action => Measure.MedianSeconds(action, minSeconds: seconds);
+            : best ? action => Measure.BestSeconds(action, seconds) : action => Measure.MedianSeconds(action, minSeconds: seconds);
         ParallelFor.MaxThreads = threads;
         torch.set_num_threads(threads);
 
@@ -56,7 +55,7 @@ public static class FusedOpsSuite
                     ours.Add(time(c.Nabla));
                     theirs.Add(time(c.Torch));
                 }
-                double n = Median(ours) * 1e6, t = Median(theirs) * 1e6;
+                double n = Measure.Median(ours) * 1e6, t = Measure.Median(theirs) * 1e6;
                 Console.WriteLine($"{c.Name,-34} {Rows}x{cols,-5} {n,9:0.0} {t,9:0.0} {t / n,6:0.00} {allocated,8}");
                 ratios.Add(t / n);
             }
@@ -194,33 +193,5 @@ public static class FusedOpsSuite
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int runs = 0; runs < 3 || clock.Elapsed.TotalSeconds < 0.3; runs++) action();
-    }
-
-    /// <summary>The fastest of repeated calls over <paramref name="seconds"/>: on a machine shared with other
-    /// jobs, the sample least disturbed by them.</summary>
-    private static double BestSeconds(Action action, double seconds)
-    {
-        for (int i = 0; i < 3; i++) action();
-        double best = double.MaxValue;
-        var total = System.Diagnostics.Stopwatch.StartNew();
-        for (int runs = 0; runs < 7 || total.Elapsed.TotalSeconds < seconds; runs++)
-        {
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            action();
-            best = Math.Min(best, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
-        }
-        return best;
-    }
-
-    private static double Median(List<double> samples)
-    {
-        samples.Sort();
-        return samples[samples.Count / 2];
-    }
-
-    private static T Option<T>(string[] args, string name, T fallback) where T : IParsable<T>
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? T.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     }
 }

@@ -45,13 +45,13 @@ public static class GemmSuite
 
     public static int Run(string[] args)
     {
-        int threads = Option(args, "--threads", Environment.ProcessorCount);
-        int rounds = Option(args, "--rounds", 3);
-        double seconds = Option(args, "--seconds", 1.0);
+        int threads = Measure.Option(args, "gemm", "--threads", Environment.ProcessorCount);
+        int rounds = Measure.Option(args, "gemm", "--rounds", 3);
+        double seconds = Measure.Option(args, "gemm", "--seconds", 1.0);
         bool best = args.Contains("--best");
         bool cpuTime = args.Contains("--cpu-time");
         Func<Action, double, double> time = cpuTime ? (action, s) => CpuSeconds(action, s, threads)
-            : best ? BestSeconds : (action, s) => Measure.MedianSeconds(action, minSeconds: s);
+            : best ? Measure.BestSeconds : (action, s) => Measure.MedianSeconds(action, minSeconds: s);
         ParallelFor.MaxThreads = threads;
         torch.set_num_threads(threads);
 
@@ -63,8 +63,7 @@ public static class GemmSuite
             $"{peak:0.0} GFLOP/s by per-thread CPU time (the % peak column), {wallPeak:0.0} GFLOP/s by wall clock");
         Console.WriteLine();
         Console.WriteLine($"{"shape",-40} {"Nabla GF/s",10} {"torch GF/s",10} {"ratio",6} {"% peak",7} {"alloc B",8}");
-        int onlyAt = Array.IndexOf(args, "--only");
-        string only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : "";
+        string only = Measure.Only(args);
         foreach (Shape shape in Shapes.Where(s => s.Name.Contains(only, StringComparison.Ordinal)))
         {
             var nabla = new List<double>();
@@ -100,7 +99,7 @@ public static class GemmSuite
                     peer.Add(flops / time(Theirs, seconds) / 1e9);
                 }
             }
-            double ours = best ? nabla.Max() : Median(nabla), theirs = best ? peer.Max() : Median(peer);
+            double ours = best ? nabla.Max() : Measure.Median(nabla), theirs = best ? peer.Max() : Measure.Median(peer);
             Console.WriteLine($"{shape.Name,-40} {ours,10:0.0} {theirs,10:0.0} {ours / theirs,6:0.00} {100 * ours / peak,6:0}% {allocated,8}");
         }
         return 0;
@@ -177,20 +176,6 @@ public static class GemmSuite
         }
     }
 
-    private static double BestSeconds(Action action, double minSeconds)
-    {
-        for (int i = 0; i < 3; i++) action();
-        double best = double.MaxValue;
-        var total = Stopwatch.StartNew();
-        for (int runs = 0; runs < 7 || total.Elapsed.TotalSeconds < minSeconds; runs++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            action();
-            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
-        }
-        return best;
-    }
-
     /// <summary>Median CPU seconds per call divided by the thread count: the wall time the call would take
     /// if its threads had their cores to themselves. Time spent descheduled (other jobs on a shared
     /// machine) does not count; time spent spinning while waiting for another thread does. One thread:
@@ -207,7 +192,7 @@ public static class GemmSuite
             action();
             samples.Add((CpuNow(clock) - start) / threads);
         }
-        return Median(samples);
+        return Measure.Median(samples);
     }
 
     private const int ClockProcessCpuTimeId = 2, ClockThreadCpuTimeId = 3;
@@ -232,22 +217,5 @@ public static class GemmSuite
         var data = new float[count];
         for (int i = 0; i < count; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
         return data;
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
-    }
-
-    private static int Option(string[] args, string name, int fallback) => (int)Option(args, name, (double)fallback);
-
-    private static double Option(string[] args, string name, double fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        if (at < 0) return fallback;
-        if (at + 1 >= args.Length || !double.TryParse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture, out double value) || value <= 0)
-            throw new ArgumentException($"gemm: {name} needs a positive number.");
-        return value;
     }
 }

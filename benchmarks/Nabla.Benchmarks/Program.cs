@@ -26,6 +26,14 @@ public static class Program
             foreach (var (name, (description, _)) in Suites) Console.WriteLine($"  {name,-12} {description}");
             return args.Length == 0 ? 0 : 2;
         }
-        return suite.Run(args[1..]);
+        try
+        {
+            return suite.Run(args[1..]);
+        }
+        catch (BadOptionException error)   // one line, as the nabla command reports a bad option
+        {
+            Console.Error.WriteLine(error.Message);
+            return 2;
+        }
     }
 }

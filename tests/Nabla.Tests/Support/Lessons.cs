@@ -34,6 +34,15 @@ public static class Lessons
         return new Result(process.ExitCode, await output, await errors);
     }
 
+    /// <summary>Runs the lesson, asserts that it exited with 0 (showing its output if not) and returns its
+    /// standard output for the caller's own checks.</summary>
+    public static async Task<string> RunToSuccessAsync(string lessonPath)
+    {
+        var result = await RunAsync(lessonPath, TimeSpan.FromMinutes(8));
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        return result.Stdout;
+    }
+
     public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
