@@ -129,20 +129,6 @@ public sealed partial class Tensor
         return t;
     }
 
-    /// <summary>A copy with its own contiguous storage, detached from the graph.</summary>
-    public Tensor Clone()
-    {
-        if (DType == DType.Int32)
-        {
-            var ints = new int[Count];
-            CopyTo<int>(intData, ints);
-            return new Tensor(ints, ShapeOf(shape));
-        }
-        var values = new float[Count];
-        CopyTo<float>(data, values);
-        return new Tensor(values, ShapeOf(shape));
-    }
-
     /// <summary>Converts to int32 by truncation toward zero (as PyTorch's .int()).</summary>
     public Tensor ToInt32()
     {

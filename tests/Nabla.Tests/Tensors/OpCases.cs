@@ -146,6 +146,7 @@ public static class OpCases
         new("matmul broadcast operand summed", g => [Normal(g, 3, 4), Normal(g, 5, 4, 2)], x => x[0].MatMul(x[1]), x => x[0].matmul(x[1])),
 
         // ---- views ----
+        new("clone of a transposed view", g => [Normal(g, 3, 4)], x => x[0].Transpose(0, 1).Clone() * x[0].Transpose(0, 1), x => x[0].transpose(0, 1).clone() * x[0].transpose(0, 1)),
         new("transpose contiguous", g => [Normal(g, 2, 3, 4)], x => x[0].Transpose(0, 2).Contiguous() * 1f, x => x[0].transpose(0, 2).contiguous() * 1f),
         new("permute", g => [Normal(g, 2, 3, 4)], x => x[0].Permute(1, 2, 0) * 1f, x => x[0].permute(1, 2, 0) * 1f),
         new("slice step", g => [Normal(g, 7, 3)], x => x[0].Slice(0, 1, 6, 2) * 1f, x => x[0].slice(0, 1, 6, 2) * 1f),

@@ -35,6 +35,23 @@ public class ViewTests
     }
 
     [Fact]
+    public void CloneCopiesStorageKeepsTheGraphAndOutlivesAScope()
+    {
+        Tensor x = Grid().RequireGrad();
+        Tensor clone = x.Transpose(0, 1).Clone();
+        Assert.True(clone.IsContiguous);
+        x.Set(100f, 0, 1);
+        Assert.Equal(1f, clone.Get(1, 0)); // its own storage: writing x does not reach the copy
+        (clone * 3f).Sum().Backward();
+        Assert.Equal(Enumerable.Repeat(3f, 12), x.Grad!.ToArray()); // as torch.clone(), the gradient flows back
+        Assert.False(x.Detach().Clone().RequiresGrad);
+
+        Tensor kept;
+        using (new TensorScope()) kept = (x * 2f).Clone();
+        Assert.Equal(200f, kept.Get(0, 1)); // a clone's storage is never a scope's pooled buffer
+    }
+
+    [Fact]
     public void PermuteReordersDimensions()
     {
         Tensor x = Tensor.Arange(24).Reshape(2, 3, 4);

@@ -254,12 +254,19 @@ public sealed partial class Tensor
     }
 
     /// <summary>This tensor if it is already contiguous; otherwise a contiguous copy.</summary>
-    public Tensor Contiguous()
+    public Tensor Contiguous() => IsContiguous ? this : Copy("Contiguous", pooled: true);
+
+    /// <summary>A copy with its own contiguous storage. As PyTorch's clone(), it stays in the graph: the
+    /// copy's gradient flows back to this tensor. <c>Detach().Clone()</c> is a copy outside the graph.</summary>
+    public Tensor Clone() => Copy("Clone", pooled: false);
+
+    // y = x in new contiguous storage:  dx += dy
+    // A clone is usually kept beyond the step, so its storage never comes from a TensorScope's pool.
+    private Tensor Copy(string op, bool pooled)
     {
-        if (IsContiguous) return this;
-        Tensor y = DType == DType.Int32 ? ZerosInt(shape) : Output(ShapeOf(shape));
+        Tensor y = DType == DType.Int32 ? ZerosInt(shape) : pooled ? Output(ShapeOf(shape)) : new Tensor(new float[Count], ShapeOf(shape));
         if (DType == DType.Int32) CopyTo<int>(intData, y.intData);
         else CopyTo<float>(data, y.data);
-        return Record("Contiguous", y, [this], dy => AddToGrad(this, dy));
+        return Record(op, y, [this], dy => AddToGrad(this, dy));
     }
 }
