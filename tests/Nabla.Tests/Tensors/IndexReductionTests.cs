@@ -27,6 +27,29 @@ public class IndexReductionTests
     }
 
     [Fact]
+    public void TiedExtremaShareTheGradientAsLibtorchDoes()
+    {
+        // Values in {−1, 0, 1, 2}: every group has ties. (Finite differences cannot check a tie, so only
+        // libtorch is the oracle here.) max/min along one dim: the first extremum takes all of dy.
+        // max()/min() and amax/amin over several dims: the tied extrema share it equally.
+        var g = new Generator(21);
+        float[] values = Tensor.RandInt(-1, 3, [3, 4, 5], g).ToArray();
+        Tensor x = Tensor.FromArray(values, 3, 4, 5).RequireGrad();
+        long[] L(params long[] dims) => dims;
+        TorchParity.Check(t => t[0].Max(1), t => t[0].max(1).values, x);
+        TorchParity.Check(t => t[0].Min(-1, keepDim: true), t => t[0].min(-1, keepdim: true).values, x);
+        TorchParity.Check(t => t[0].Max(), t => t[0].max(), x);
+        TorchParity.Check(t => t[0].Min(), t => t[0].min(), x);
+        TorchParity.Check(t => t[0].Max([1, 2]), t => t[0].amax(L(1, 2)), x);
+        TorchParity.Check(t => t[0].Min([0, 2], keepDim: true), t => t[0].amin(L(0, 2), keepdim: true), x);
+        TorchParity.Check(t => t[0].Transpose(0, 2).Max([0, 1]), t => t[0].transpose(0, 2).amax(L(0, 1)), x); // strided groups
+
+        Tensor withNaN = Tensor.FromArray([1f, float.NaN, 3f, float.NaN]).RequireGrad();
+        withNaN.Max().Backward();
+        Assert.Equal([0f, 0.5f, 0f, 0.5f], withNaN.Grad!.ToArray()); // NaN is the maximum; the NaNs share, as torch.max()
+    }
+
+    [Fact]
     public void LargeTensorsMatchLibtorchOnTheParallelPaths()
     {
         var g = new Generator(11);

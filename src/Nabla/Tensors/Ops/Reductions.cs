@@ -50,14 +50,16 @@ public sealed partial class Tensor
     public Tensor Std(int dim, bool keepDim = false, int correction = 1) => Std([dim], keepDim, correction);
     public Tensor Std() => Std(AllDims(), keepDim: false);
 
+    // Gradients follow PyTorch's two rules for ties:
+    // y = max x along one dim (torch.max(x, dim)):  dx[first maximum] += dy
+    public Tensor Max(int dim, bool keepDim = false) => Extremum([dim], keepDim, "Max", largest: true, shareTies: false);
+    // y = max x over several dims or all (torch.amax, torch.max(x)):  dx[each maximum] += dy / (number of maxima)
+    public Tensor Max(int[] dims, bool keepDim = false) => Extremum(dims, keepDim, "Max", largest: true, shareTies: true);
     public Tensor Max() => Max(AllDims(), keepDim: false);
-    public Tensor Max(int dim, bool keepDim = false) => Max([dim], keepDim);
-    // y = max x over the reduced dims:  dx[winner] += dy (the first maximum, as torch.max(dim))
-    public Tensor Max(int[] dims, bool keepDim = false) => Extremum(dims, keepDim, "Max", largest: true);
 
+    public Tensor Min(int dim, bool keepDim = false) => Extremum([dim], keepDim, "Min", largest: false, shareTies: false);
+    public Tensor Min(int[] dims, bool keepDim = false) => Extremum(dims, keepDim, "Min", largest: false, shareTies: true);
     public Tensor Min() => Min(AllDims(), keepDim: false);
-    public Tensor Min(int dim, bool keepDim = false) => Min([dim], keepDim);
-    public Tensor Min(int[] dims, bool keepDim = false) => Extremum(dims, keepDim, "Min", largest: false);
 
     /// <summary>Index (int32) of the largest element along <paramref name="dim"/>; the first one on ties.</summary>
     public Tensor ArgMax(int dim, bool keepDim = false) => ArgExtremum([dim], keepDim, "ArgMax", largest: true);
@@ -73,7 +75,7 @@ public sealed partial class Tensor
         return dims;
     }
 
-    private Tensor Extremum(int[] dims, bool keepDim, string op, bool largest)
+    private Tensor Extremum(int[] dims, bool keepDim, string op, bool largest, bool shareTies)
     {
         var plan = new Reduction(this, dims, op);
         if (plan.ReducedCount == 0) throw new ArgumentException($"{op}: cannot reduce over an empty dimension of {Shapes.Format(shape)}");
@@ -83,7 +85,8 @@ public sealed partial class Tensor
         {
             Span<float> dx = GradSpan();
             ReadOnlySpan<float> g = dy.Span;
-            for (int o = 0; o < winners.Length; o++) dx[winners[o]] += g[o];
+            if (shareTies) plan.ShareAmongTies(y.Span, g, dx);
+            else for (int o = 0; o < winners.Length; o++) dx[winners[o]] += g[o];
         });
     }
 
@@ -246,5 +249,42 @@ public sealed partial class Tensor
             }
             return winners;
         }
+
+        /// <summary>Adds each group's gradient <paramref name="dy"/>[o], in equal shares, to the elements of the
+        /// group equal to its extremum <paramref name="y"/>[o] (NaN matching a NaN extremum), in x's
+        /// contiguous gradient layout.</summary>
+        public void ShareAmongTies(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+        {
+            if (x.IsContiguous && TrailingBlock())
+            {
+                ReadOnlySpan<float> values = x.Span;
+                for (int o = 0; o < KeptCount; o++)
+                {
+                    int start = o * ReducedCount;
+                    ReadOnlySpan<float> group = values.Slice(start, ReducedCount);
+                    int ties = 0;
+                    foreach (float v in group) ties += Ties(v, y[o]) ? 1 : 0;
+                    float share = dy[o] / ties;
+                    for (int r = 0; r < group.Length; r++)
+                        if (Ties(group[r], y[o])) dx[start + r] += share;
+                }
+                return;
+            }
+            int[] outerOffsets = Offsets(false, x.strides), innerOffsets = Offsets(true, x.strides);
+            int[] contiguous = Shapes.ContiguousStrides(x.shape);
+            int[] outerGrad = Offsets(false, contiguous), innerGrad = Offsets(true, contiguous);
+            float[] data = x.data;
+            for (int o = 0; o < outerOffsets.Length; o++)
+            {
+                int start = x.offset + outerOffsets[o];
+                int ties = 0;
+                foreach (int r in innerOffsets) ties += Ties(data[start + r], y[o]) ? 1 : 0;
+                float share = dy[o] / ties;
+                for (int r = 0; r < innerOffsets.Length; r++)
+                    if (Ties(data[start + innerOffsets[r]], y[o])) dx[outerGrad[o] + innerGrad[r]] += share;
+            }
+        }
+
+        private static bool Ties(float value, float extremum) => value == extremum || (float.IsNaN(value) && float.IsNaN(extremum));
     }
 }
