@@ -4,17 +4,22 @@ namespace Nabla.Tensors;
 public sealed partial class Tensor
 {
     /// <summary>A float32 tensor of zeros (storage freshly allocated).</summary>
-    public static Tensor Zeros(params int[] shape)
+    public static Tensor Zeros(params int[] shape) => Zeros(shape, "Zeros");
+
+    public static Tensor Ones(params int[] shape) => Full(1f, shape, "Ones");
+
+    public static Tensor Full(float value, params int[] shape) => Full(value, shape, "Full");
+
+    /// <summary>Zeros for the creation function <paramref name="op"/>, which a bad shape's message names.</summary>
+    private static Tensor Zeros(int[] shape, string op)
     {
-        Shapes.Validate(shape, "Zeros");
+        Shapes.Validate(shape, op);
         return new Tensor(new float[Shapes.Count(shape)], (int[])shape.Clone());
     }
 
-    public static Tensor Ones(params int[] shape) => Full(1f, shape);
-
-    public static Tensor Full(float value, params int[] shape)
+    private static Tensor Full(float value, int[] shape, string op)
     {
-        Tensor t = Zeros(shape);
+        Tensor t = Zeros(shape, op);
         t.data.AsSpan().Fill(value);
         return t;
     }
@@ -26,9 +31,11 @@ public sealed partial class Tensor
     public static Tensor OnesLike(Tensor t) => Ones(t.shape);
 
     /// <summary>An int32 tensor of zeros.</summary>
-    public static Tensor ZerosInt(params int[] shape)
+    public static Tensor ZerosInt(params int[] shape) => ZerosInt(shape, "ZerosInt");
+
+    private static Tensor ZerosInt(int[] shape, string op)
     {
-        Shapes.Validate(shape, "ZerosInt");
+        Shapes.Validate(shape, op);
         return new Tensor(new int[Shapes.Count(shape)], (int[])shape.Clone());
     }
 
@@ -101,7 +108,7 @@ public sealed partial class Tensor
     /// <summary>Standard normal samples (mean 0, variance 1).</summary>
     public static Tensor Randn(int[] shape, Generator? generator = null)
     {
-        Tensor t = Zeros(shape);
+        Tensor t = Zeros(shape, "Randn");
         Generator g = generator ?? Generator.Default;
         Span<float> span = t.data;
         for (int i = 0; i < span.Length; i++) span[i] = g.NextNormal();
@@ -111,7 +118,7 @@ public sealed partial class Tensor
     /// <summary>Uniform samples in [0, 1).</summary>
     public static Tensor Rand(int[] shape, Generator? generator = null)
     {
-        Tensor t = Zeros(shape);
+        Tensor t = Zeros(shape, "Rand");
         Generator g = generator ?? Generator.Default;
         Span<float> span = t.data;
         for (int i = 0; i < span.Length; i++) span[i] = g.NextFloat();
@@ -122,7 +129,7 @@ public sealed partial class Tensor
     public static Tensor RandInt(int low, int high, int[] shape, Generator? generator = null)
     {
         if (high <= low) throw new ArgumentException($"RandInt: empty range [{low}, {high})");
-        Tensor t = ZerosInt(shape);
+        Tensor t = ZerosInt(shape, "RandInt");
         Generator g = generator ?? Generator.Default;
         Span<int> span = t.intData;
         for (int i = 0; i < span.Length; i++) span[i] = g.NextInt(low, high);

@@ -44,8 +44,14 @@ internal static class Shapes
 
     public static void Validate(ReadOnlySpan<int> shape, string op)
     {
+        long count = 1;
         foreach (int size in shape)
+        {
             if (size < 0) throw new ArgumentException($"{op}: shape {Format(shape)} has a negative size");
+            count = Math.Min(count * size, (long)int.MaxValue + 1); // capped, so that many dimensions cannot overflow
+        }
+        if (count > int.MaxValue)
+            throw new ArgumentException($"{op}: shape {Format(shape)} has more than {int.MaxValue} elements, the most one tensor can hold");
     }
 
     /// <summary>Maps dim in [-rank, rank) to [0, rank).</summary>

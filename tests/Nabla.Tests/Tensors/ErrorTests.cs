@@ -48,4 +48,14 @@ public class ErrorTests
         var mask = Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3).MaskedFill(Tensor.Zeros(3, 3), 1f));
         Assert.Contains("MaskedFill", mask.Message);
     }
+
+    [Fact]
+    public void ImpossibleShapesAreRejectedNamingTheOperation()
+    {
+        Assert.Equal("Zeros: shape [-1,2] has a negative size", Assert.Throws<ArgumentException>(() => Tensor.Zeros(-1, 2)).Message);
+        var huge = Assert.Throws<ArgumentException>(() => Tensor.Randn([100_000, 100_000], new Generator(1)));
+        Assert.StartsWith("Randn: shape [100000,100000] has more than 2147483647 elements", huge.Message);
+        // A product of many dimensions that would overflow even a long is still caught.
+        Assert.StartsWith("Ones:", Assert.Throws<ArgumentException>(() => Tensor.Ones(65536, 65536, 65536, 65536, 65536)).Message);
+    }
 }
