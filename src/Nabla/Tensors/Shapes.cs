@@ -21,11 +21,14 @@ internal static class Shapes
         return text.Append(']').ToString();
     }
 
-    public static int Count(ReadOnlySpan<int> shape)
+    /// <summary>The number of elements of <paramref name="shape"/>; a shape with more than one tensor can
+    /// hold is an error, named after <paramref name="op"/> when given.</summary>
+    public static int Count(ReadOnlySpan<int> shape, string? op = null)
     {
         long count = 1;
-        foreach (int size in shape) count *= size;
-        if (count > int.MaxValue) throw new ArgumentException($"shape {Format(shape)} has more than {int.MaxValue} elements");
+        foreach (int size in shape) count = Math.Min(count * size, (long)int.MaxValue + 1); // capped, so that many dimensions cannot overflow
+        if (count > int.MaxValue)
+            throw new ArgumentException($"{(op is null ? "" : op + ": ")}shape {Format(shape)} has more than {int.MaxValue} elements, the most one tensor can hold");
         return (int)count;
     }
 
@@ -44,14 +47,9 @@ internal static class Shapes
 
     public static void Validate(ReadOnlySpan<int> shape, string op)
     {
-        long count = 1;
         foreach (int size in shape)
-        {
             if (size < 0) throw new ArgumentException($"{op}: shape {Format(shape)} has a negative size");
-            count = Math.Min(count * size, (long)int.MaxValue + 1); // capped, so that many dimensions cannot overflow
-        }
-        if (count > int.MaxValue)
-            throw new ArgumentException($"{op}: shape {Format(shape)} has more than {int.MaxValue} elements, the most one tensor can hold");
+        Count(shape, op);
     }
 
     /// <summary>Maps dim in [-rank, rank) to [0, rank).</summary>

@@ -57,5 +57,7 @@ public class ErrorTests
         Assert.StartsWith("Randn: shape [100000,100000] has more than 2147483647 elements", huge.Message);
         // A product of many dimensions that would overflow even a long is still caught.
         Assert.StartsWith("Ones:", Assert.Throws<ArgumentException>(() => Tensor.Ones(65536, 65536, 65536, 65536, 65536)).Message);
+        // A view may not describe more elements either (this product wrapped to a count of 0 once).
+        Assert.StartsWith("Expand:", Assert.Throws<ArgumentException>(() => Tensor.Ones(1, 1, 1, 1, 1).Expand(65536, 65536, 65536, 65536, 65536)).Message);
     }
 }

@@ -249,6 +249,7 @@ public sealed partial class Tensor
             if (i >= lead && shape[i - lead] != 1 && shape[i - lead] != target[i])
                 throw new ArgumentException($"Expand: cannot expand {Shapes.Format(shape)} to {Shapes.Format(newShape)}: dimension {i} has size {shape[i - lead]}, not 1");
         }
+        Shapes.Count(target, "Expand");
         Tensor y = WithLayout(target, Shapes.BroadcastStrides(shape, strides, target), offset);
         return Record("Expand", y, [this], dy => AddToGrad(this, dy));
     }
