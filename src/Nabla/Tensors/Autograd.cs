@@ -34,7 +34,13 @@ public sealed partial class Tensor
         {
             if (node is not null)
                 throw new InvalidOperationException($"RequiresGrad: can only be changed on a leaf tensor; this one is the output of {node.Op} (use Detach())");
-            if (value) RequireFloat("RequiresGrad");
+            if (value)
+            {
+                RequireFloat("RequiresGrad");
+                // A leaf that requires a gradient is a parameter: it must outlive every step, so a tensor
+                // made inside a TensorScope (say (Randn(...) * 0.1f).Detach()) leaves the scope here.
+                TensorScope.Release(this);
+            }
             requiresGrad = value;
         }
     }

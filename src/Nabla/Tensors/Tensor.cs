@@ -138,12 +138,20 @@ public sealed partial class Tensor
     /// <summary>Writes one element in place. Not recorded by autograd: use it to build inputs.</summary>
     public void Set(float value, params ReadOnlySpan<int> index) { RequireFloat("Set"); data[Position(index, "Set")] = value; }
 
-    /// <summary>The single value of a one-element tensor, as a float (int32 values are converted).</summary>
+    /// <summary>The single value of a one-element float32 tensor (an int32 one's use <see cref="ItemInt"/>).</summary>
     public float Item()
     {
-        EnsureAlive("Item");
+        RequireFloat("Item");
         if (Count != 1) throw new InvalidOperationException($"Item: only a one-element tensor has an item; this one has shape {Shapes.Format(shape)}");
-        return DType == DType.Float32 ? data[offset] : intData[offset];
+        return data[offset];
+    }
+
+    /// <summary>The single value of a one-element int32 tensor (an index, a count, a sampled token).</summary>
+    public int ItemInt()
+    {
+        RequireInt("ItemInt");
+        if (Count != 1) throw new InvalidOperationException($"ItemInt: only a one-element tensor has an item; this one has shape {Shapes.Format(shape)}");
+        return intData[offset];
     }
 
     /// <summary>The elements in row-major order, as a new array (int32 values are converted).</summary>

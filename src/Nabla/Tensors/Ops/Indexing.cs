@@ -17,6 +17,23 @@ public sealed partial class Tensor
     public Tensor IndexSelect(int dim, Tensor index) => Gather(dim, index, "IndexSelect");
 
     /// <summary>
+    /// Rows of this tensor chosen by an int32 tensor of any shape, as PyTorch's <c>x[ix]</c>: the result has
+    /// shape index.Shape + Shape[1..]. It reads as the lectures do: <c>Xtr[ix]</c> picks a batch of examples,
+    /// <c>C[X]</c> looks up an embedding for every character of every example. Gradients flow to this tensor.
+    /// </summary>
+    [System.Runtime.CompilerServices.IndexerName("Index")]
+    public Tensor this[Tensor index]
+    {
+        get
+        {
+            index.RequireInt("Index");
+            if (Rank == 0) throw new ArgumentException($"Index: cannot index a scalar with a tensor of shape {Shapes.Format(index.shape)}");
+            int[] outShape = [.. index.shape, .. shape.AsSpan(1)];
+            return Gather(0, index.Rank == 1 ? index : index.Reshape(index.Count), "Index").Reshape(outShape);
+        }
+    }
+
+    /// <summary>
     /// Embedding lookup, as torch.nn.functional.embedding: row <c>indices[...]</c> of
     /// <paramref name="weight"/> [V, D] for every index, giving indices.Shape + [D].
     /// </summary>
@@ -56,7 +73,7 @@ public sealed partial class Tensor
     /// </summary>
     private Tensor Gather(int dim, Tensor index, string op)
     {
-        RequireFloat(op);
+        EnsureAlive(op);
         index.RequireInt(op);
         if (Rank == 0) throw new ArgumentException($"{op}: cannot index a scalar");
         if (index.Rank > 1) throw new ArgumentException($"{op}: index must be 1-D, got {Shapes.Format(index.shape)}");
@@ -74,6 +91,15 @@ public sealed partial class Tensor
         for (int k = 0; k < d; k++) outer *= shape[k];
         int[] outShape = ShapeOf(shape);
         outShape[d] = count;
+        if (DType == DType.Int32)
+        {
+            // Integer data (token ids, examples of a dataset) is selected the same way and has no gradient.
+            var ints = new Tensor(new int[Shapes.Count(outShape)], outShape);
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < count; i++)
+                    x.IntSpan.Slice((o * size + picks[i]) * inner, inner).CopyTo(ints.IntSpan.Slice((o * count + i) * inner, inner));
+            return ints;
+        }
         Tensor y = Output(outShape);
         Span<float> source = x.Span, target = y.Span;
         for (int o = 0; o < outer; o++)
