@@ -111,8 +111,7 @@ public static unsafe class Gelu
     /// Φ over x[start..end), software-pipelined: the two long-latency pieces of the next register's Φ (its
     /// division and its exp) are issued before the polynomial that finishes this one, so the core's
     /// scheduler, which holds only a few registers' worth of waiting operations, always has independent
-    /// work. Measured on one thread: 12–15 % faster than finishing each register before starting the next
-    /// (docs/kernels-fused.md).
+    /// work, which finishing each register before starting the next does not give it (docs/kernels-fused.md).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void ErfRange<T, TFinish>(float* x, int start, int end, TFinish finish)

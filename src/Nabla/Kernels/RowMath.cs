@@ -8,9 +8,9 @@ namespace Nabla.Kernels;
 /// time, then the last <c>n mod Count</c> floats one at a time with the same formula (<see cref="Lanes1"/>).
 /// Rows of a small GPT (128 to 3072 floats) stay in L1 cache, so a kernel may pass over its row several
 /// times; what costs is the arithmetic, which is why the exponentials are fused into the passes.
-/// Each helper is its own fully optimized method (one call per row is nothing) rather than inlined: the
+/// Each of these loops is its own fully optimized method (one call per row is nothing) rather than inlined: the
 /// JIT's inlining budget runs out on a kernel that inlines several loops of inlined exp polynomials, and
-/// what is left over then runs as unoptimized code, measured here 20× slower.
+/// what is left over then runs as unoptimized code, an order of magnitude slower.
 /// </summary>
 internal static class RowMath
 {
