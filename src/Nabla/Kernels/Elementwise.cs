@@ -25,12 +25,10 @@ public interface IUnaryOperator
 /// Vector256 otherwise, then a scalar tail. The loop z = x op y does four vectors per step, all loads before
 /// the stores: when the output sits at the same address modulo 4 KiB as an input (equal-sized buffers
 /// often do), a store followed at once by the load of the next vector stalls on a false dependency
-/// ("4K aliasing"); measured on a 98,304-float add, one vector per step took 29–39 µs, four 17–18 µs.
-/// The loops are compiled fully optimized on their first call (<c>AggressiveOptimization</c>), not
-/// after the tiered JIT's delay, so the first steps of a run do not crawl through tier-0 loops; and never
-/// inlined into their callers: a caller recompiled with profile guidance (tiered PGO) that inlined a loop
-/// could run out of inlining budget for the operator inside it, which then became a call per vector
-/// (measured: tanh on 16,384 floats went from 20 µs to 460 µs once that happened in a training loop).
+/// ("4K aliasing"). The loops are compiled fully optimized on their first call
+/// (<c>AggressiveOptimization</c>), so the first steps of a run do not crawl through tier-0 loops, and are
+/// never inlined into their callers: a caller that inlined a loop could run out of inlining budget for the
+/// operator inside it, which would then become a call per vector.
 /// An operation is a small struct implementing
 /// <see cref="IBinaryOperator"/>; the JIT specializes the driver for each struct, so the operator is
 /// inlined into the loop. Outputs may alias inputs exactly (same start), never partially.
@@ -109,7 +107,7 @@ public static unsafe class Elementwise
         ref float yr = ref MemoryMarshal.GetReference(y);
         nuint i = 0, count = (nuint)n;
         // One vector per step: a unary operator may be a long polynomial (exp), and four inlined copies of
-        // it exceed the JIT's inlining budget, which then calls it out of line (measured: exp 3× slower).
+        // it exceed the JIT's inlining budget, which then calls it out of line.
         if (Vector512.IsHardwareAccelerated)
             for (; i + 16 <= count; i += 16) op.Invoke(Vector512.LoadUnsafe(ref xr, i)).StoreUnsafe(ref yr, i);
         if (Vector256.IsHardwareAccelerated)

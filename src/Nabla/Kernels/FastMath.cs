@@ -100,9 +100,7 @@ internal static class FastMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T NormalTail<T>(T t, T gaussian) where T : struct, ILanes<T>
     {
-        // G by Horner's rule. Estrin's scheme (pairs combined with t², t⁴, t⁸: a dependency chain of 4
-        // multiply-adds instead of 10, and three more operations) was measured slower in the GELU loop that
-        // computes a register ahead and no faster in the plain one (docs/kernels-fused.md).
+        // G by Horner's rule: Estrin's shorter dependency chain costs more operations and did not pay here.
         // The coefficients are E's halved, which is exact in float.
         T g = T.Broadcast(0.01559261249f);
         g = T.MultiplyAdd(g, t, T.Broadcast(-0.08214713205f));
