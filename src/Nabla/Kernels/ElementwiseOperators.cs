@@ -50,6 +50,30 @@ public readonly struct MinimumOperator : IBinaryOperator
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Min(x, y);
 }
 
+/// <summary>ln x.</summary>
+public readonly struct LogOperator : IUnaryOperator
+{
+    public float Invoke(float x) => MathF.Log(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Log(x);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Log(x);
+}
+
+/// <summary>√x.</summary>
+public readonly struct SqrtOperator : IUnaryOperator
+{
+    public float Invoke(float x) => MathF.Sqrt(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Sqrt(x);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Sqrt(x);
+}
+
+/// <summary>|x|.</summary>
+public readonly struct AbsOperator : IUnaryOperator
+{
+    public float Invoke(float x) => MathF.Abs(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Abs(x);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Abs(x);
+}
+
 /// <summary>x^y lane by lane: a negative base with an integer exponent must stay exact, so no exp(y·log x).</summary>
 public readonly struct PowOperator : IBinaryOperator
 {
@@ -66,6 +90,14 @@ public readonly struct PowOperator : IBinaryOperator
         for (int i = 0; i < lanes.Length; i++) lanes[i] = MathF.Pow(x[i], y[i]);
         return Vector512.Create<float>(lanes);
     }
+}
+
+/// <summary>(xᵖ)'·dy = dy · p · xᵖ⁻¹, lane by lane for the same reason as <see cref="PowOperator"/>.</summary>
+internal readonly struct PowBackwardOperator(float p) : IBinaryOperator
+{
+    public float Invoke(float dy, float x) => dy * p * MathF.Pow(x, p - 1f);
+    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> x) => dy * Vector256.Create(p) * new PowOperator().Invoke(x, Vector256.Create(p - 1f));
+    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> x) => dy * Vector512.Create(p) * new PowOperator().Invoke(x, Vector512.Create(p - 1f));
 }
 
 /// <summary>min(max(x, lo), hi).</summary>
