@@ -108,22 +108,23 @@ public readonly struct ClampOperator(float lo, float hi) : IUnaryOperator
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.Min(Vector512.Max(x, Vector512.Create(lo)), Vector512.Create(hi));
 }
 
-/// <summary>max(x, 0).</summary>
+/// <summary>max(x, 0); relu(NaN) is NaN, as in PyTorch (MathF.Max, like Vector.Max, propagates NaN).</summary>
 public readonly struct ReluOperator : IUnaryOperator
 {
-    public float Invoke(float x) => x > 0f ? x : 0f;
+    public float Invoke(float x) => MathF.Max(x, 0f);
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
 }
 
-/// <summary>relu'(x)·dy: the gradient passes where x &gt; 0 (0 at x = 0, as PyTorch).</summary>
+/// <summary>relu'·dy from the output y = relu(x): the gradient is stopped where y ≤ 0 and passes elsewhere,
+/// NaN included (PyTorch's threshold_backward); 0 at x = 0.</summary>
 internal readonly struct ReluBackwardOperator : IBinaryOperator
 {
-    public float Invoke(float dy, float x) => x > 0f ? dy : 0f;
-    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> x) =>
-        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy, Vector256<float>.Zero);
-    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> x) =>
-        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), dy, Vector512<float>.Zero);
+    public float Invoke(float dy, float y) => y <= 0f ? 0f : dy;
+    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> y) =>
+        Vector256.ConditionalSelect(Vector256.LessThanOrEqual(y, Vector256<float>.Zero), Vector256<float>.Zero, dy);
+    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> y) =>
+        Vector512.ConditionalSelect(Vector512.LessThanOrEqual(y, Vector512<float>.Zero), Vector512<float>.Zero, dy);
 }
 
 /// <summary>tanh'·dy = (1 − y²)·dy, from the output y = tanh(x).</summary>
@@ -177,18 +178,19 @@ internal readonly struct ClampBackwardOperator(float lo, float hi) : IBinaryOper
 }
 
 /// <summary>
-/// The share of the gradient of max(x, y) that goes to x: 1 where x wins, ½ on a tie (PyTorch splits
-/// it evenly), 0 where y wins. For min(x, y) call it with the operands swapped.
+/// The share of the gradient of max(x, y) that goes to x: 0 where y is larger, ½ on a tie (PyTorch splits
+/// it evenly), 1 otherwise, NaN on either side included (PyTorch sends the whole gradient to both operands
+/// of a NaN). For y's share, and for min(x, y), call it with the operands swapped.
 /// </summary>
-internal readonly struct MaximumShareOperator : IBinaryOperator
+internal readonly struct WinnerShareOperator : IBinaryOperator
 {
-    public float Invoke(float x, float y) => x > y ? 1f : x == y ? 0.5f : 0f;
+    public float Invoke(float x, float y) => x < y ? 0f : x == y ? 0.5f : 1f;
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) =>
-        Vector256.ConditionalSelect(Vector256.GreaterThan(x, y), Vector256<float>.One,
-            Vector256.ConditionalSelect(Vector256.Equals(x, y), Vector256.Create(0.5f), Vector256<float>.Zero));
+        Vector256.ConditionalSelect(Vector256.LessThan(x, y), Vector256<float>.Zero,
+            Vector256.ConditionalSelect(Vector256.Equals(x, y), Vector256.Create(0.5f), Vector256<float>.One));
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) =>
-        Vector512.ConditionalSelect(Vector512.GreaterThan(x, y), Vector512<float>.One,
-            Vector512.ConditionalSelect(Vector512.Equals(x, y), Vector512.Create(0.5f), Vector512<float>.Zero));
+        Vector512.ConditionalSelect(Vector512.LessThan(x, y), Vector512<float>.Zero,
+            Vector512.ConditionalSelect(Vector512.Equals(x, y), Vector512.Create(0.5f), Vector512<float>.One));
 }
 
 /// <summary>The comparisons: 1 where the relation holds, 0 elsewhere (NaN compares false, except for ≠).</summary>

@@ -57,13 +57,13 @@ public class ElementwiseKernelTests
         CheckBinary(new MultiplyOperator(), (a, b) => a * b, n);
         CheckBinary(new MaximumOperator(), MathF.Max, n);
         CheckBinary(new MinimumOperator(), MathF.Min, n);
-        CheckBinary(new MaximumShareOperator(), (a, b) => a > b ? 1f : a == b ? 0.5f : 0f, n);
+        CheckBinary(new WinnerShareOperator(), (a, b) => a < b ? 0f : a == b ? 0.5f : 1f, n);
     }
 
     [Theory, MemberData(nameof(Lengths))]
     public void BackwardOperators(int n)
     {
-        CheckBinary(new ReluBackwardOperator(), (dy, x) => x > 0 ? dy : 0, n);
+        CheckBinary(new ReluBackwardOperator(), (dy, y) => y <= 0 ? 0 : dy, n);
         CheckBinary(new TanhBackwardOperator(), (dy, y) => dy * (1 - y * y), n);
         CheckBinary(new SigmoidBackwardOperator(), (dy, y) => dy * y * (1 - y), n);
         CheckBinary(new AbsBackwardOperator(), (dy, x) => x > 0 ? dy : x < 0 ? -dy : 0, n);
