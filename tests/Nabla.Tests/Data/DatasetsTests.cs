@@ -16,6 +16,7 @@ public class DatasetsTests
     public void ExplicitPathWins()
     {
         string file = Path.GetTempFileName();
+        File.WriteAllText(file, "emma\n");
         try { Assert.Equal(Path.GetFullPath(file), Datasets.Resolve("names.txt", file)); }
         finally { File.Delete(file); }
     }
