@@ -26,22 +26,35 @@ public static class InputFile
         maxBytes = Math.Min(maxBytes, Array.MaxLength - 1);
         long known = stream.CanSeek ? stream.Length - stream.Position : -1;   // 0 for /dev/zero: read and see
         if (known > maxBytes) throw TooLarge(name, maxBytes, known);
-        var buffer = new byte[(int)Math.Min(maxBytes + 1, known > 0 ? known + 1 : 1 << 16)];
-        int length = 0;
+        // Pieces of growing size, copied into one array at the end: a buffer that doubled would leave its old
+        // copies behind (up to twice the limit), and an endless input must fail at the limit, not before.
+        var pieces = new List<byte[]>();
+        long total = 0;
+        int size = (int)Math.Clamp(known + 1, 1 << 16, 1 << 24);
         while (true)
         {
-            if (length == buffer.Length)
+            var piece = new byte[(int)Math.Min(size, maxBytes + 1 - total)];
+            int filled = 0, read;
+            while (filled < piece.Length && (read = stream.Read(piece, filled, piece.Length - filled)) > 0) filled += read;
+            pieces.Add(piece);
+            total += filled;
+            if (total > maxBytes) throw TooLarge(name, maxBytes, -1);
+            if (filled < piece.Length)
             {
-                if (length > maxBytes) throw TooLarge(name, maxBytes, -1);
-                Array.Resize(ref buffer, (int)Math.Min(2L * buffer.Length, maxBytes + 1));
+                pieces[^1] = piece[..filled];
+                break;
             }
-            int read = stream.Read(buffer, length, buffer.Length - length);
-            if (read == 0) break;
-            length += read;
+            size = Math.Min(size * 2, 1 << 24);
         }
-        if (length > maxBytes) throw TooLarge(name, maxBytes, -1);
-        if (length != buffer.Length) Array.Resize(ref buffer, length);
-        return buffer;
+        if (pieces.Count == 1) return pieces[0];
+        var bytes = new byte[total];
+        long offset = 0;
+        foreach (byte[] piece in pieces)
+        {
+            piece.CopyTo(bytes, offset);
+            offset += piece.Length;
+        }
+        return bytes;
     }
 
     private static InvalidDataException TooLarge(string name, long maxBytes, long size) =>

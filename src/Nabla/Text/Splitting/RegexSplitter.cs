@@ -55,7 +55,7 @@ internal sealed class RegexSplitter : CoveringSplitter
             foreach (ValueMatch match in _regex.EnumerateMatches(text, start))
             {
                 if (match.Length == 0) continue; // an empty match is no chunk
-                return match.Index > start ? match.Index : match.Index + match.Length;
+                return WholeCharacters(text, match.Index > start ? match.Index : match.Index + match.Length);
             }
             return text.Length;
         }
@@ -66,6 +66,11 @@ internal sealed class RegexSplitter : CoveringSplitter
                 "(it backtracks catastrophically on this text); simplify it, e.g. drop nested quantifiers such as (a+)+");
         }
     }
+
+    /// <summary>Moves a chunk end that falls inside a surrogate pair (Regex's '.' matches half of 𝐀) past it, so that
+    /// no chunk holds half a character, which would encode as U+FFFD and lose the character.</summary>
+    private static int WholeCharacters(ReadOnlySpan<char> text, int end) =>
+        end < text.Length && char.IsLowSurrogate(text[end]) && char.IsHighSurrogate(text[end - 1]) ? end + 1 : end;
 
     /// <summary>Rewrites each possessive quantifier (<c>+ * ? {m,n}</c> followed by <c>+</c>) on the atom before it
     /// (a character, an escape, a class or a group) as an atomic group. A malformed pattern is copied as it is,
