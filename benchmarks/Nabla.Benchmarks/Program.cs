@@ -35,5 +35,11 @@ public static class Program
             Console.Error.WriteLine(error.Message);
             return 2;
         }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // A missing dataset offline, an unreadable file: one line naming it, exit code 1, as the nabla command does.
+            Console.Error.WriteLine($"{args[0]}: {error.Message.ReplaceLineEndings(" ").Trim()}");
+            return 1;
+        }
     }
 }
