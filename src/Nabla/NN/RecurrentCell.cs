@@ -50,14 +50,14 @@ public abstract class RecurrentCell : Module
     protected abstract Tensor Step(Tensor inputProjection, Tensor h);
 
     /// <summary>h · W_hhᵀ + b_hh: (B, H) → (B, G·H).</summary>
-    protected Tensor HiddenProjection(Tensor h) => Affine(h, WeightHh, BiasHh);
+    protected Tensor HiddenProjection(Tensor h) => Linear.Affine(h, WeightHh, BiasHh);
 
     /// <summary>One step: x (B, in) and h (B, H), or zeros when null, as PyTorch → h' (B, H).</summary>
     public Tensor Forward(Tensor x, Tensor? h = null)
     {
         if (x.Rank != 2 || x.Size(1) != InputSize)
             throw new ArgumentException($"{Describe()}: input {Shapes.Format(x.Shape)} must be (B, {InputSize})");
-        return Step(Affine(x, WeightIh, BiasIh), CheckHidden(h, x.Size(0)));
+        return Step(Linear.Affine(x, WeightIh, BiasIh), CheckHidden(h, x.Size(0)));
     }
 
     /// <summary>
@@ -69,12 +69,12 @@ public abstract class RecurrentCell : Module
         if (xs.Rank != 3 || xs.Size(2) != InputSize || xs.Size(1) == 0)
             throw new ArgumentException($"{Describe()}: sequence {Shapes.Format(xs.Shape)} must be (B, T ≥ 1, {InputSize})");
         int steps = xs.Size(1);
-        Tensor inputProjections = Affine(xs, WeightIh, BiasIh);    // (B, T, G·H), every step at once
-        Tensor h = CheckHidden(h0, xs.Size(0));                    // (B, H)
+        Tensor inputProjections = Linear.Affine(xs, WeightIh, BiasIh); // (B, T, G·H), every step at once
+        Tensor h = CheckHidden(h0, xs.Size(0));                        // (B, H)
         var states = new Tensor[steps];
         for (int t = 0; t < steps; t++)
-            states[t] = h = Step(inputProjections.Select(1, t), h); // (B, G·H), (B, H) → (B, H)
-        return Tensor.Stack(states, dim: 1);                       // (B, T, H)
+            states[t] = h = Step(inputProjections.Select(1, t), h);     // (B, G·H), (B, H) → (B, H)
+        return Tensor.Stack(states, dim: 1);                           // (B, T, H)
     }
 
     private Tensor CheckHidden(Tensor? h, int batch)
@@ -83,12 +83,6 @@ public abstract class RecurrentCell : Module
         if (h.Rank != 2 || h.Size(0) != batch || h.Size(1) != HiddenSize)
             throw new ArgumentException($"{Describe()}: hidden state {Shapes.Format(h.Shape)} must be ({batch}, {HiddenSize})");
         return h;
-    }
-
-    private static Tensor Affine(Tensor x, Tensor weight, Tensor? bias)
-    {
-        Tensor y = x.MatMul(weight.T);
-        return bias is null ? y : y + bias;
     }
 
     private string Describe() => $"{GetType().Name}({InputSize} → {HiddenSize})";
