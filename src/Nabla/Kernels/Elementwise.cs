@@ -66,16 +66,6 @@ public static unsafe class Elementwise
         fixed (float* px = x, py = y, pz = z) ParallelFor.Run(x.Length, ParallelThreshold / 2, new BinaryChunks<TOp>(px, py, pz, op, accumulate: true));
     }
 
-    /// <summary>A span function (such as TensorPrimitives.Log) applied to x, split across threads when x is large.</summary>
-    public static void Map(ReadOnlySpan<float> x, Span<float> y, SpanFunction function)
-    {
-        if (x.Length < ParallelThreshold) { function(x, y); return; }
-        CheckLengths(x.Length, x.Length, y.Length);
-        fixed (float* px = x, py = y) ParallelFor.Run(x.Length, ParallelThreshold / 2, new MapChunks(px, py, function));
-    }
-
-    public delegate void SpanFunction(ReadOnlySpan<float> x, Span<float> y);
-
     // The chunk bodies hold raw pointers: the spans are pinned by the caller for the whole parallel loop.
     private readonly struct UnaryChunks<TOp>(float* x, float* y, TOp op) : IRangeAction where TOp : struct, IUnaryOperator
     {
@@ -92,11 +82,6 @@ public static unsafe class Elementwise
             if (accumulate) BinaryAccumulateCore(xs, ys, zs, op);
             else BinaryCore(xs, ys, zs, op);
         }
-    }
-
-    private readonly struct MapChunks(float* x, float* y, SpanFunction function) : IRangeAction
-    {
-        public void Invoke(int start, int end) => function(new ReadOnlySpan<float>(x + start, end - start), new Span<float>(y + start, end - start));
     }
 
     /// <summary>y[i] = op(x[i]).</summary>

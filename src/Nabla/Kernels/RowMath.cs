@@ -14,8 +14,8 @@ namespace Nabla.Kernels;
 /// </summary>
 internal static class RowMath
 {
-    /// <summary>Elements of work below which a kernel does not fan out to another core: 16K floats of
-    /// exp-heavy work take ~10 µs, several times the few microseconds a hand-off to a worker costs.</summary>
+    /// <summary>Elements of work below which a kernel does not fan out to another core: below it the
+    /// hand-off to a worker (a few microseconds) costs about as much as the work.</summary>
     public const int MinElementsPerTask = 1 << 14;
 
     /// <summary>Rows per task so each task has at least <see cref="MinElementsPerTask"/> elements.</summary>

@@ -14,6 +14,17 @@ public static class GradientClipping
     public static float ClipGradNorm(IEnumerable<Tensor> parameters, float maxNorm)
     {
         if (!(maxNorm > 0f)) throw new ArgumentException($"ClipGradNorm: maxNorm must be positive, got {maxNorm}");
+        float total = GlobalNorm(parameters);
+        float scale = maxNorm / (total + 1e-6f);
+        if (scale < 1f)
+            using (Tensor.NoGrad())
+                foreach (Tensor p in parameters) p.Grad?.MulInPlace(scale);
+        return total;
+    }
+
+    /// <summary>The L2 norm of all gradients together, √(Σ over parameters of ‖grad‖²).</summary>
+    public static float GlobalNorm(IEnumerable<Tensor> parameters)
+    {
         double sumOfSquares = 0;
         foreach (Tensor p in parameters)
             if (p.Grad is Tensor g)
@@ -21,11 +32,6 @@ public static class GradientClipping
                 float norm = TensorPrimitives.Norm(g.AsReadOnlySpan());
                 sumOfSquares += (double)norm * norm;
             }
-        float total = (float)Math.Sqrt(sumOfSquares);
-        float scale = maxNorm / (total + 1e-6f);
-        if (scale < 1f)
-            using (Tensor.NoGrad())
-                foreach (Tensor p in parameters) p.Grad?.MulInPlace(scale);
-        return total;
+        return (float)Math.Sqrt(sumOfSquares);
     }
 }

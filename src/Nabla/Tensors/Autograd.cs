@@ -154,7 +154,7 @@ public sealed partial class Tensor
     /// The gradient buffer of this tensor, created zeroed on first use. Backward rules add into it.
     /// Intermediate tensors borrow it from the buffer pool; leaves own theirs.
     /// </summary>
-    internal Span<float> GradSpan()
+    internal Tensor EnsureGrad()
     {
         if (Grad is null)
         {
@@ -163,8 +163,11 @@ public sealed partial class Tensor
             Grad = new Tensor(buffer, ShapeOf(shape));
             gradIsPooled = pooled;
         }
-        return Grad.Span;
+        return Grad;
     }
+
+    /// <summary>The elements of <see cref="EnsureGrad"/>, for kernels that add into them.</summary>
+    internal Span<float> GradSpan() => EnsureGrad().Span;
 
     /// <summary>
     /// Backpropagates from this tensor: every leaf that requires a gradient receives d(this)/d(leaf),
@@ -188,9 +191,7 @@ public sealed partial class Tensor
             if (!Shapes.SameShape(gradient.shape, shape))
                 throw new ArgumentException($"Backward: gradient shape {Shapes.Format(gradient.shape)} differs from output shape {Shapes.Format(shape)}");
             gradient.RequireFloat("Backward");
-            Span<float> g = GradSpan();
-            float[] incoming = gradient.ToArray();
-            for (int i = 0; i < g.Length; i++) g[i] += incoming[i];
+            AccumulateInto(EnsureGrad(), gradient);
         }
 
         List<Tensor> order = TopologicalOrder(this);

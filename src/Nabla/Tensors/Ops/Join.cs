@@ -39,7 +39,7 @@ public sealed partial class Tensor
         {
             // Each input's gradient is its own slice of dy.
             for (int i = 0; i < inputs.Length; i++)
-                if (inputs[i].requiresGrad) AddToGrad(inputs[i], dy.Slice(d, starts[i], starts[i] + inputs[i].shape[d]));
+                if (inputs[i].requiresGrad) AccumulateGrad(inputs[i], dy.Slice(d, starts[i], starts[i] + inputs[i].shape[d]));
         });
     }
 

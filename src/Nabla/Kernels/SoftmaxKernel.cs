@@ -9,11 +9,11 @@ namespace Nabla.Kernels;
 /// Backward kernels add into the input gradient (+=), as autograd accumulates.
 /// Rows are split across cores; each row is a few SIMD passes over L1-resident data.
 /// </summary>
-public static unsafe class Softmax
+public static unsafe class SoftmaxKernel
 {
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
     {
-        Check(x.Length, y.Length, rows, cols, "Softmax.Forward", "x", "y");
+        Check(x.Length, y.Length, rows, cols, "SoftmaxKernel.Forward", "x", "y");
         fixed (float* px = x, py = y)
             RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log: false));
     }
@@ -21,15 +21,15 @@ public static unsafe class Softmax
     /// <summary>dx += y ⊙ (dy − Σ dy·y), per row; y is the forward output.</summary>
     public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
     {
-        Check(y.Length, dy.Length, rows, cols, "Softmax.Backward", "y", "dy");
-        RowMath.RequireLength(dx.Length, (long)rows * cols, "Softmax.Backward", "dx");
+        Check(y.Length, dy.Length, rows, cols, "SoftmaxKernel.Backward", "y", "dy");
+        RowMath.RequireLength(dx.Length, (long)rows * cols, "SoftmaxKernel.Backward", "dx");
         fixed (float* py = y, pdy = dy, pdx = dx)
             RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log: false));
     }
 
     public static void LogForward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
     {
-        Check(x.Length, y.Length, rows, cols, "Softmax.LogForward", "x", "y");
+        Check(x.Length, y.Length, rows, cols, "SoftmaxKernel.LogForward", "x", "y");
         fixed (float* px = x, py = y)
             RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log: true));
     }
@@ -37,8 +37,8 @@ public static unsafe class Softmax
     /// <summary>dx += dy − exp(y) · Σ dy, per row; y is the forward output (log-probabilities).</summary>
     public static void LogBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
     {
-        Check(y.Length, dy.Length, rows, cols, "Softmax.LogBackward", "y", "dy");
-        RowMath.RequireLength(dx.Length, (long)rows * cols, "Softmax.LogBackward", "dx");
+        Check(y.Length, dy.Length, rows, cols, "SoftmaxKernel.LogBackward", "y", "dy");
+        RowMath.RequireLength(dx.Length, (long)rows * cols, "SoftmaxKernel.LogBackward", "dx");
         fixed (float* py = y, pdy = dy, pdx = dx)
             RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log: true));
     }
