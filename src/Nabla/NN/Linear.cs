@@ -29,7 +29,14 @@ public sealed class Linear : Module<Tensor, Tensor>
     {
         if (x.Rank == 0 || x.Size(-1) != InFeatures)
             throw new ArgumentException($"Linear({InFeatures} → {OutFeatures}): input {Shapes.Format(x.Shape)} must end in {InFeatures}");
-        Tensor y = x.MatMul(Weight.T);      // (..., in) @ (in, out) -> (..., out)
-        return Bias is null ? y : y + Bias;
+        return Affine(x, Weight, Bias);
+    }
+
+    /// <summary>x · Wᵀ + b with W stored [out, in], as PyTorch's F.linear: this layer's function, for modules
+    /// that keep such weights under their own names (the recurrent cells' weight_ih and weight_hh).</summary>
+    public static Tensor Affine(Tensor x, Tensor weight, Tensor? bias)
+    {
+        Tensor y = x.MatMul(weight.T);      // (..., in) @ (in, out) -> (..., out)
+        return bias is null ? y : y + bias;
     }
 }
