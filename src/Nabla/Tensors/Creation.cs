@@ -111,22 +111,17 @@ public sealed partial class Tensor
     }
 
     /// <summary>Standard normal samples (mean 0, variance 1).</summary>
-    public static Tensor Randn(int[] shape, Generator? generator = null)
-    {
-        Tensor t = Zeros(shape, "Randn");
-        Generator g = generator ?? Generator.Default;
-        Span<float> span = t.data;
-        for (int i = 0; i < span.Length; i++) span[i] = g.NextNormal();
-        return t;
-    }
+    public static Tensor Randn(int[] shape, Generator? generator = null) => Draw(shape, "Randn", generator, static g => g.NextNormal());
 
     /// <summary>Uniform samples in [0, 1).</summary>
-    public static Tensor Rand(int[] shape, Generator? generator = null)
+    public static Tensor Rand(int[] shape, Generator? generator = null) => Draw(shape, "Rand", generator, static g => g.NextFloat());
+
+    private static Tensor Draw(int[] shape, string op, Generator? generator, Func<Generator, float> draw)
     {
-        Tensor t = Zeros(shape, "Rand");
+        Tensor t = Zeros(shape, op);
         Generator g = generator ?? Generator.Default;
         Span<float> span = t.data;
-        for (int i = 0; i < span.Length; i++) span[i] = g.NextFloat();
+        for (int i = 0; i < span.Length; i++) span[i] = draw(g);
         return t;
     }
 
