@@ -11,36 +11,33 @@ namespace Nabla.Kernels;
 /// </summary>
 public static unsafe class SoftmaxKernel
 {
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
-    {
-        Check(x.Length, y.Length, rows, cols, "SoftmaxKernel.Forward", "x", "y");
-        fixed (float* px = x, py = y)
-            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log: false));
-    }
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols) =>
+        RunForward(x, y, rows, cols, log: false, "SoftmaxKernel.Forward");
 
     /// <summary>dx += y ⊙ (dy − Σ dy·y), per row; y is the forward output.</summary>
-    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
-    {
-        Check(y.Length, dy.Length, rows, cols, "SoftmaxKernel.Backward", "y", "dy");
-        RowMath.RequireLength(dx.Length, (long)rows * cols, "SoftmaxKernel.Backward", "dx");
-        fixed (float* py = y, pdy = dy, pdx = dx)
-            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log: false));
-    }
+    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols) =>
+        RunBackward(y, dy, dx, rows, cols, log: false, "SoftmaxKernel.Backward");
 
-    public static void LogForward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
-    {
-        Check(x.Length, y.Length, rows, cols, "SoftmaxKernel.LogForward", "x", "y");
-        fixed (float* px = x, py = y)
-            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log: true));
-    }
+    public static void LogForward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols) =>
+        RunForward(x, y, rows, cols, log: true, "SoftmaxKernel.LogForward");
 
     /// <summary>dx += dy − exp(y) · Σ dy, per row; y is the forward output (log-probabilities).</summary>
-    public static void LogBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
+    public static void LogBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols) =>
+        RunBackward(y, dy, dx, rows, cols, log: true, "SoftmaxKernel.LogBackward");
+
+    private static void RunForward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, bool log, string kernel)
     {
-        Check(y.Length, dy.Length, rows, cols, "SoftmaxKernel.LogBackward", "y", "dy");
-        RowMath.RequireLength(dx.Length, (long)rows * cols, "SoftmaxKernel.LogBackward", "dx");
+        Check(x.Length, y.Length, rows, cols, kernel, "x", "y");
+        fixed (float* px = x, py = y)
+            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log));
+    }
+
+    private static void RunBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols, bool log, string kernel)
+    {
+        Check(y.Length, dy.Length, rows, cols, kernel, "y", "dy");
+        RowMath.RequireLength(dx.Length, (long)rows * cols, kernel, "dx");
         fixed (float* py = y, pdy = dy, pdx = dx)
-            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log: true));
+            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log));
     }
 
     // ---- one row ----

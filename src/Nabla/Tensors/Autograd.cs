@@ -195,13 +195,22 @@ public sealed partial class Tensor
         }
 
         List<Tensor> order = TopologicalOrder(this);
+        for (int i = order.Count - 1; i >= 0; i--) // the released tensor nearest the output is the one to name
+            if (order[i] is { released: true } t)
+                throw new ObjectDisposedException(nameof(Tensor),
+                    $"Backward: the graph reaches the output {Shapes.Format(t.shape)} of {t.GradFn ?? "a view"}, which was computed inside a TensorScope that has ended; call Backward inside that scope");
         using (NoGrad())
         {
             for (int i = order.Count - 1; i >= 0; i--)
             {
                 Tensor t = order[i];
                 if (t.node is not Node n || t.Grad is not Tensor grad) continue;
-                n.Backward(grad);
+                try { n.Backward(grad); }
+                catch (ObjectDisposedException e) when (e.ObjectName == nameof(Tensor))
+                {
+                    throw new ObjectDisposedException(nameof(Tensor),
+                        $"Backward: the backward rule of {n.Op} needs a tensor it saved in forward, which was computed inside a TensorScope that has ended; call Backward inside that scope");
+                }
                 if (DetectAnomaly) CheckGradients(n);
                 // An intermediate gradient is used exactly once: hand its buffer back.
                 if (t.gradIsPooled) BufferPool.Return(grad.data);

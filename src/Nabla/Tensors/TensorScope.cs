@@ -87,9 +87,9 @@ public sealed partial class Tensor
     /// A new contiguous float32 tensor for an operation's output: from the buffer pool inside a
     /// <see cref="TensorScope"/> (contents arbitrary unless <paramref name="zeroed"/>), freshly allocated otherwise.
     /// </summary>
-    internal static Tensor Output(int[] shape, bool zeroed = false)
+    internal static Tensor Output(int[] shape, bool zeroed = false, string? op = null)
     {
-        int count = Shapes.Count(shape);
+        int count = Shapes.Count(shape, op);
         TensorScope? scope = TensorScope.Current;
         if (scope is null) return new Tensor(new float[count], shape);
         var t = new Tensor(zeroed ? BufferPool.RentZeroed(count) : BufferPool.Rent(count), shape)

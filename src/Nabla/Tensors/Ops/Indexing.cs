@@ -53,18 +53,25 @@ public sealed partial class Tensor
     /// </summary>
     public static Tensor OneHot(Tensor indices, int numClasses = -1)
     {
-        indices.RequireInt("OneHot");
+        const string op = "OneHot";
+        indices.RequireInt(op);
+        if (numClasses < -1) throw new ArgumentOutOfRangeException(nameof(numClasses), $"{op}: numClasses {numClasses} must be ≥ 0, or −1 for max(indices) + 1");
         int[] values = indices.ToIntArray();
-        if (numClasses < 0) numClasses = values.Length == 0 ? 0 : values.Max() + 1;
-        var result = new float[values.Length * numClasses];
         for (int i = 0; i < values.Length; i++)
         {
-            if ((uint)values[i] >= (uint)numClasses)
+            if (values[i] < 0)
+                throw new IndexOutOfRangeException($"{op}: index {values[i]} at position {i} is negative; class indices count from 0");
+            if (numClasses >= 0 && values[i] >= numClasses)
                 throw new IndexOutOfRangeException(
-                    $"OneHot: index {values[i]} at position {i} is out of range for {numClasses} classes (valid: 0..{numClasses - 1})");
-            result[i * numClasses + values[i]] = 1f;
+                    $"{op}: index {values[i]} at position {i} is out of range for {numClasses} classes (valid: 0..{numClasses - 1})");
         }
-        return new Tensor(result, [.. indices.shape, numClasses]);
+        long classes = numClasses >= 0 ? numClasses : values.Length == 0 ? 0 : values.Max() + 1L;
+        if (classes > Shapes.MaxElements)
+            throw Shapes.TooManyElements(op, $"the encoding of {values.Length} indices in {classes} classes", (double)values.Length * classes);
+        int[] outShape = [.. indices.shape, (int)classes];
+        var result = new float[Shapes.Count(outShape, op)];
+        for (int i = 0; i < values.Length; i++) result[i * classes + values[i]] = 1f;
+        return new Tensor(result, outShape);
     }
 
     /// <summary>

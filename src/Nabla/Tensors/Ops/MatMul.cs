@@ -43,7 +43,7 @@ public sealed partial class Tensor
         {
             throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: batch dimensions do not broadcast");
         }
-        Tensor c = Output([.. batch, m, n], zeroed: true); // zeroed: a reused buffer may hold NaN, and 0·NaN is NaN
+        Tensor c = Output([.. batch, m, n], zeroed: true, op: "MatMul"); // zeroed: a reused buffer may hold NaN, and 0·NaN is NaN
         var left = new Operand(a, batch);
         var right = new Operand(b, batch);
         int[] cOffsets = BatchOffsets(batch, Shapes.ContiguousStrides(batch), 0, m * n);

@@ -52,7 +52,7 @@ public sealed partial class Tensor
                 inferred = i;
             }
             else if (resolved[i] < 0) throw new ArgumentException($"{op}: shape {Shapes.Format(newShape)} has a negative size");
-            else known *= resolved[i];
+            else known = (int)Math.Min((long)known * resolved[i], Shapes.MaxElements + 1L);
         }
         if (inferred >= 0)
         {
@@ -60,7 +60,7 @@ public sealed partial class Tensor
                 throw new ArgumentException($"{op}: cannot reshape {Shapes.Format(shape)} ({Count} elements) into {Shapes.Format(newShape)}");
             resolved[inferred] = Count / known;
         }
-        if (Shapes.Count(resolved) != Count)
+        if (Shapes.Count(resolved, op) != Count)
             throw new ArgumentException($"{op}: cannot reshape {Shapes.Format(shape)} ({Count} elements) into {Shapes.Format(newShape)}");
         return resolved;
     }
@@ -120,7 +120,7 @@ public sealed partial class Tensor
         if (step <= 0) throw new ArgumentException($"Slice: step {step} must be positive");
         int size = shape[d];
         int first = Clip(start ?? 0, size), end = Clip(stop ?? size, size);
-        int length = end > first ? (end - first + step - 1) / step : 0;
+        int length = end > first ? (int)((end - first + (long)step - 1) / step) : 0;
         var newShape = ShapeOf(shape);
         var newStrides = ShapeOf(strides);
         newShape[d] = length;
@@ -135,8 +135,8 @@ public sealed partial class Tensor
     public Tensor Narrow(int dim, int start, int length)
     {
         int d = Shapes.NormalizeDim(dim, Rank, "Narrow");
-        if (start < 0 || length < 0 || start + length > shape[d])
-            throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: range [{start}, {start + length}) is out of bounds for dimension {d} of size {shape[d]}");
+        if (start < 0 || length < 0 || (long)start + length > shape[d])
+            throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: range [{start}, {(long)start + length}) is out of bounds for dimension {d} of size {shape[d]}");
         return Slice(d, start, start + length);
     }
 
