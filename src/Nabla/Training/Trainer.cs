@@ -40,6 +40,12 @@ public sealed class Trainer(
     /// <summary>Called after every step with its metrics (the progress display); ValLoss is set on evaluation steps.</summary>
     public Action<StepMetrics>? OnStep { get; init; }
 
+    /// <summary>
+    /// Computes a split's loss for evaluation, e.g. exactly over the whole split; when null, the mean over
+    /// EvalBatches batches drawn from a generator of the evaluation's own.
+    /// </summary>
+    public Func<Split, float>? EvaluateSplit { get; init; }
+
     /// <summary>Called with a line worth showing (a checkpoint saved, a sample).</summary>
     public Action<string>? OnMessage { get; init; }
 
@@ -119,9 +125,10 @@ public sealed class Trainer(
         return new TrainingResult(step, lastTrain, bestVal, Interrupted: false);
     }
 
-    /// <summary>The mean loss over EvalBatches batches of a split, without a graph, in evaluation mode.</summary>
+    /// <summary>The loss on a split (see <see cref="EvaluateSplit"/>): by default the mean over EvalBatches batches, without a graph, in evaluation mode.</summary>
     public float Evaluate(Split split)
     {
+        if (EvaluateSplit is not null) return EvaluateSplit(split);
         // Its own generator, the same batches at every evaluation: comparable numbers, and training's stream untouched.
         var generator = new Generator(options.Seed + (split == Split.Val ? 1UL : 2UL));
         double sum = 0;
