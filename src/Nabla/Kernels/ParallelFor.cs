@@ -141,12 +141,12 @@ internal static class WorkerPool
     private static long nextTicket;
     private static Exception? firstError;
 
-    /// <summary>Claims the pool for one job needing <paramref name="helpers"/> workers; false when another
+    /// <summary>Claims the pool for one job needing <paramref name="extraWorkers"/> workers; false when another
     /// job holds it (a nested or concurrent call).</summary>
-    public static bool TryAcquire(int helpers)
+    public static bool TryAcquire(int extraWorkers)
     {
         if (Interlocked.CompareExchange(ref busy, 1, 0) != 0) return false;
-        if (workers.Length < helpers) Grow(helpers);
+        if (workers.Length < extraWorkers) Grow(extraWorkers);
         return true;
     }
 
@@ -154,10 +154,10 @@ internal static class WorkerPool
     /// waits for all of them, releases the pool, and rethrows the first exception any range threw.</summary>
     public static void RunAndRelease(ParallelFor.Job job)
     {
-        int helpers = job.Tasks - 1;
-        Volatile.Write(ref pending, helpers);
+        int extraWorkers = job.Tasks - 1;
+        Volatile.Write(ref pending, extraWorkers);
         Worker[] crew = workers;
-        for (int i = 0; i < helpers; i++)
+        for (int i = 0; i < extraWorkers; i++)
         {
             Worker worker = crew[i];
             worker.Job = job;
@@ -167,7 +167,7 @@ internal static class WorkerPool
             worker.Wake.Set();
         }
         Execute(job, 0);
-        for (int i = 0; i < helpers; i++)
+        for (int i = 0; i < extraWorkers; i++)
         {
             Worker worker = crew[i];
             long ticket = Volatile.Read(ref worker.Ticket);
@@ -253,13 +253,13 @@ internal static class WorkerPool
         if (Interlocked.Decrement(ref pending) == 0) AllDone.Set();
     }
 
-    private static void Grow(int helpers)
+    private static void Grow(int extraWorkers)
     {
         lock (GrowLock)
         {
-            var grown = new Worker[helpers];
+            var grown = new Worker[extraWorkers];
             Array.Copy(workers, grown, workers.Length);
-            for (int i = workers.Length; i < helpers; i++)
+            for (int i = workers.Length; i < extraWorkers; i++)
             {
                 var worker = new Worker();
                 grown[i] = worker;
