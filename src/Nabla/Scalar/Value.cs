@@ -19,6 +19,7 @@ namespace Nabla.Scalar;
 /// <see cref="ScalarModule.ZeroGrad"/> before each <see cref="Backward"/>. (micrograd also accumulates into
 /// intermediate nodes, so there a second call gives leaves no meaningful number: for <c>y = a*b + a</c> at
 /// a = 3, b = -2, micrograd's b.grad goes 3 → 9 and Nabla's 3 → 6.)</para>
+/// <para>A graph is not safe to differentiate from two threads at once.</para>
 /// </remarks>
 public sealed partial class Value
 {
@@ -167,7 +168,7 @@ public sealed partial class Value
 
     /// <summary>
     /// Fills <see cref="Grad"/> of every value this one was computed from with d(this)/d(value): lists the
-    /// graph in topological order (each value after its operands), sets d(this)/d(this) to 1, then walks the
+    /// graph in topological order (each value after its operands), adds d(this)/d(this) = 1, then walks the
     /// list from this value back to the leaves, each node pushing its gradient to its operands.
     /// </summary>
     public void Backward()
