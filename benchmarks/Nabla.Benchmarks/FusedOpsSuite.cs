@@ -98,36 +98,36 @@ public static class FusedOpsSuite
             else output.backward([gradient]);
         };
 
-        yield return new("softmax fwd", () => Softmax.Forward(x, y, Rows, cols), TorchForward(() => torch.softmax(tx, 1)));
-        yield return new("softmax fwd+bwd", () => { Softmax.Forward(x, y, Rows, cols); Softmax.Backward(y, dy, dx, Rows, cols); },
+        yield return new("softmax fwd", () => SoftmaxKernel.Forward(x, y, Rows, cols), TorchForward(() => torch.softmax(tx, 1)));
+        yield return new("softmax fwd+bwd", () => { SoftmaxKernel.Forward(x, y, Rows, cols); SoftmaxKernel.Backward(y, dy, dx, Rows, cols); },
             TorchTrain(() => torch.softmax(leaf, 1), tdy, leaf));
-        yield return new("log-softmax fwd", () => Softmax.LogForward(x, y, Rows, cols),
+        yield return new("log-softmax fwd", () => SoftmaxKernel.LogForward(x, y, Rows, cols),
             TorchForward(() => nn.functional.log_softmax(tx, 1)));
-        yield return new("log-softmax fwd+bwd", () => { Softmax.LogForward(x, y, Rows, cols); Softmax.LogBackward(y, dy, dx, Rows, cols); },
+        yield return new("log-softmax fwd+bwd", () => { SoftmaxKernel.LogForward(x, y, Rows, cols); SoftmaxKernel.LogBackward(y, dy, dx, Rows, cols); },
             TorchTrain(() => nn.functional.log_softmax(leaf, 1), tdy, leaf));
-        yield return new("cross-entropy fwd", () => CrossEntropy.Forward(x, targets, y, Rows, cols, -100),
+        yield return new("cross-entropy fwd", () => CrossEntropyKernel.Forward(x, targets, y, Rows, cols, -100),
             TorchForward(() => nn.functional.cross_entropy(tx, tt)));
         yield return new("cross-entropy fwd+bwd", () =>
             {
-                CrossEntropy.Forward(x, targets, y, Rows, cols, -100);
-                CrossEntropy.Backward(y, targets, 1f, dx, Rows, cols, -100);
+                CrossEntropyKernel.Forward(x, targets, y, Rows, cols, -100);
+                CrossEntropyKernel.Backward(y, targets, 1f, dx, Rows, cols, -100);
             },
             TorchTrain(() => nn.functional.cross_entropy(leaf, tt), null, leaf));
-        yield return new("layer norm fwd", () => LayerNorm.Forward(x, weight, bias, y, mean, rstd, Rows, cols, 1e-5f),
+        yield return new("layer norm fwd", () => LayerNormKernel.Forward(x, weight, bias, y, mean, rstd, Rows, cols, 1e-5f),
             TorchForward(() => nn.functional.layer_norm(tx, [cols], tw, tbias)));
         yield return new("layer norm fwd+bwd", () =>
             {
-                LayerNorm.Forward(x, weight, bias, y, mean, rstd, Rows, cols, 1e-5f);
-                LayerNorm.Backward(dy, x, weight, mean, rstd, dx, dw, db, Rows, cols);
+                LayerNormKernel.Forward(x, weight, bias, y, mean, rstd, Rows, cols, 1e-5f);
+                LayerNormKernel.Backward(dy, x, weight, mean, rstd, dx, dw, db, Rows, cols);
             },
             TorchTrain(() => nn.functional.layer_norm(leaf, [cols], wLeaf, bLeaf), tdy, leaf, wLeaf, bLeaf));
-        yield return new("gelu tanh fwd", () => Gelu.Forward(x, y, true),
+        yield return new("gelu tanh fwd", () => GeluKernel.Forward(x, y, true),
             TorchForward(() => nn.functional.gelu(tx, GELU.Approximate.tanh)));
-        yield return new("gelu tanh fwd+bwd", () => { Gelu.Forward(x, y, true); Gelu.Backward(x, dy, dx, true); },
+        yield return new("gelu tanh fwd+bwd", () => { GeluKernel.Forward(x, y, true); GeluKernel.Backward(x, dy, dx, true); },
             TorchTrain(() => nn.functional.gelu(leaf, GELU.Approximate.tanh), tdy, leaf));
-        yield return new("gelu erf fwd", () => Gelu.Forward(x, y, false),
+        yield return new("gelu erf fwd", () => GeluKernel.Forward(x, y, false),
             TorchForward(() => nn.functional.gelu(tx, GELU.Approximate.none)));
-        yield return new("gelu erf fwd+bwd", () => { Gelu.Forward(x, y, false); Gelu.Backward(x, dy, dx, false); },
+        yield return new("gelu erf fwd+bwd", () => { GeluKernel.Forward(x, y, false); GeluKernel.Backward(x, dy, dx, false); },
             TorchTrain(() => nn.functional.gelu(leaf, GELU.Approximate.none), tdy, leaf));
         // Elementwise span kernels (Nabla.Kernels.Elementwise: split across threads above 32K elements).
         // Backward as autograd would run it: add passes dy to both inputs, mul scales it by the other input,

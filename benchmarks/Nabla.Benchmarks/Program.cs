@@ -14,6 +14,7 @@ public static class Program
         ["alloc"] = ("bytes allocated per forward+backward of a 2-layer MLP", AllocationSuite.Run),
         ["tokenizer"] = ("Encode MB/s: gpt2, cl100k, o200k beside ML.Tokenizers and SharpToken", TokenizerEncodeSuite.Run),
         ["bpe-train"] = ("BPE training time: vocab 4096 on tinyshakespeare; incremental vs textbook", BpeTrainSuite.Run),
+        ["train"] = ("one training step with modules and AdamW beside TorchSharp: makemore MLP, transformer blocks", TrainStepSuite.Run),
         ["ops"] = ("fused softmax, cross-entropy, layer norm, GELU, elementwise beside libtorch at small-GPT sizes", FusedOpsSuite.Run),
     };
 
@@ -34,6 +35,12 @@ public static class Program
         {
             Console.Error.WriteLine(error.Message);
             return 2;
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // A missing dataset offline, an unreadable file: one line naming it, exit code 1, as the nabla command does.
+            Console.Error.WriteLine($"{args[0]}: {error.Message.ReplaceLineEndings(" ").Trim()}");
+            return 1;
         }
     }
 }

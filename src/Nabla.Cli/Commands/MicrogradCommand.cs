@@ -11,12 +11,16 @@ namespace Nabla.Cli;
 /// </summary>
 internal static class MicrogradCommand
 {
+    /// <summary>Upper bounds of --points (the scalar graph of one step takes about 100 KB per point: 10,000 points
+    /// take about 1 GB) and of --steps (time only).</summary>
+    public const int MaxPoints = 10_000, MaxSteps = 100_000;
+
     public static Command Create()
     {
         var defaults = new MoonsOptions();
         var steps = new Option<int>("--steps")
         {
-            Description = $"Training steps (full batch); the learning rate goes linearly from {defaults.StartLearningRate} to {defaults.EndLearningRate} over them",
+            Description = $"Training steps (full batch, 1 to {MaxSteps:N0}); the learning rate goes linearly from {defaults.StartLearningRate} to {defaults.EndLearningRate} over them",
             DefaultValueFactory = _ => defaults.Steps,
         };
         var seed = new Option<int>("--seed")
@@ -26,7 +30,7 @@ internal static class MicrogradCommand
         };
         var points = new Option<int>("--points")
         {
-            Description = "Number of two-moons points (at least 2)",
+            Description = $"Number of two-moons points (2 to {MaxPoints:N0}: each holds about 100 KB of graph per step)",
             DefaultValueFactory = _ => defaults.Points,
         };
         var graph = new Option<string?>("--graph")
@@ -84,7 +88,10 @@ internal static class MicrogradCommand
     private static void Validate(MoonsOptions options, string? graphPath, string? plotPath)
     {
         if (options.Steps < 1) throw new UsageException($"--steps must be at least 1, got {options.Steps}");
+        if (options.Steps > MaxSteps) throw new UsageException($"--steps must be at most {MaxSteps:N0}, got {options.Steps:N0}");
         if (options.Points < 2) throw new UsageException($"--points must be at least 2 (one per moon), got {options.Points}");
+        if (options.Points > MaxPoints)
+            throw new UsageException($"--points must be at most {MaxPoints:N0} (each point holds about 100 KB of graph per step), got {options.Points:N0}");
         if (graphPath is not null && Path.GetExtension(graphPath).ToLowerInvariant() is not (".svg" or ".dot"))
             throw new UsageException($"--graph '{graphPath}' must end in .svg or .dot");
         if (plotPath is not null && !Path.GetExtension(plotPath).Equals(".png", StringComparison.OrdinalIgnoreCase))

@@ -46,19 +46,34 @@ public static class Datasets
 
     internal static string? TryFindLocal(string name, string? explicitPath, string? dataDir, string cacheDir)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        CheckName(name);
         if (explicitPath is not null)
         {
-            if (File.Exists(explicitPath)) return Path.GetFullPath(explicitPath);
+            if (File.Exists(explicitPath)) return NotEmpty(Path.GetFullPath(explicitPath));
             throw new FileNotFoundException($"Dataset file '{explicitPath}' does not exist.", explicitPath);
         }
         foreach (string folder in SearchFolders(dataDir, cacheDir))
         {
             string candidate = Path.Combine(folder, name);
-            if (File.Exists(candidate)) return Path.GetFullPath(candidate);
+            if (File.Exists(candidate)) return NotEmpty(Path.GetFullPath(candidate));
         }
         return null;
     }
+
+    /// <summary>A dataset name is a file name, looked up inside the data folders; a name such as
+    /// <c>../../etc/passwd</c> or <c>/etc/passwd</c> would reach outside them, so it is refused.</summary>
+    private static void CheckName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name is "." or ".." || Path.IsPathRooted(name) || name.IndexOfAny(['/', '\\']) >= 0 ||
+            name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+            throw new ArgumentException(
+                $"dataset name {Nabla.Text.Printable.Quote(name)} is not a file name (no folders, no '..'); pass a file's path as the explicit path instead", nameof(name));
+    }
+
+    /// <summary>An empty dataset file is a failed download or copy, never data: refused, naming the file.</summary>
+    private static string NotEmpty(string path) => new FileInfo(path).Length > 0 ? path
+        : throw new InvalidDataException($"Dataset file '{path}' is empty; delete it (a known dataset is then downloaded again) or replace it.");
 
     /// <summary>
     /// Resolves a dataset to a local file, downloading a known one into the cache when it is nowhere
@@ -115,6 +130,7 @@ public static class Datasets
                 using Stream body = response.Content.ReadAsStream();
                 using FileStream file = File.Create(partial);
                 body.CopyTo(file);
+                if (file.Length == 0) throw new IOException("the server sent an empty file");
             }
             File.Move(partial, target, overwrite: true);
         }

@@ -25,12 +25,12 @@ public interface IUnaryOperator
 /// Vector256 otherwise, then a scalar tail. The loop z = x op y does four vectors per step, all loads before
 /// the stores: when the output sits at the same address modulo 4 KiB as an input (equal-sized buffers
 /// often do), a store followed at once by the load of the next vector stalls on a false dependency
-/// ("4K aliasing"); measured on a 98,304-float add, one vector per step took 29–39 µs, four 17–18 µs.
+/// ("4K aliasing"); four vectors per step avoid most of it (docs/kernels-fused.md).
 /// The loops are compiled fully optimized on their first call (<c>AggressiveOptimization</c>), not
 /// after the tiered JIT's delay, so the first steps of a run do not crawl through tier-0 loops; and never
 /// inlined into their callers: a caller recompiled with profile guidance (tiered PGO) that inlined a loop
-/// could run out of inlining budget for the operator inside it, which then became a call per vector
-/// (measured: tanh on 16,384 floats went from 20 µs to 460 µs once that happened in a training loop).
+/// could run out of inlining budget for the operator inside it, which then becomes a call per vector,
+/// many times slower.
 /// An operation is a small struct implementing
 /// <see cref="IBinaryOperator"/>; the JIT specializes the driver for each struct, so the operator is
 /// inlined into the loop. Outputs may alias inputs exactly (same start), never partially.
@@ -66,16 +66,6 @@ public static unsafe class Elementwise
         fixed (float* px = x, py = y, pz = z) ParallelFor.Run(x.Length, ParallelThreshold / 2, new BinaryChunks<TOp>(px, py, pz, op, accumulate: true));
     }
 
-    /// <summary>A span function (such as TensorPrimitives.Exp) applied to x, split across threads when x is large.</summary>
-    public static void Map(ReadOnlySpan<float> x, Span<float> y, SpanFunction function)
-    {
-        if (x.Length < ParallelThreshold) { function(x, y); return; }
-        CheckLengths(x.Length, x.Length, y.Length);
-        fixed (float* px = x, py = y) ParallelFor.Run(x.Length, ParallelThreshold / 2, new MapChunks(px, py, function));
-    }
-
-    public delegate void SpanFunction(ReadOnlySpan<float> x, Span<float> y);
-
     // The chunk bodies hold raw pointers: the spans are pinned by the caller for the whole parallel loop.
     private readonly struct UnaryChunks<TOp>(float* x, float* y, TOp op) : IRangeAction where TOp : struct, IUnaryOperator
     {
@@ -94,11 +84,6 @@ public static unsafe class Elementwise
         }
     }
 
-    private readonly struct MapChunks(float* x, float* y, SpanFunction function) : IRangeAction
-    {
-        public void Invoke(int start, int end) => function(new ReadOnlySpan<float>(x + start, end - start), new Span<float>(y + start, end - start));
-    }
-
     /// <summary>y[i] = op(x[i]).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void UnaryCore<TOp>(ReadOnlySpan<float> x, Span<float> y, TOp op)
@@ -109,7 +94,7 @@ public static unsafe class Elementwise
         ref float yr = ref MemoryMarshal.GetReference(y);
         nuint i = 0, count = (nuint)n;
         // One vector per step: a unary operator may be a long polynomial (exp), and four inlined copies of
-        // it exceed the JIT's inlining budget, which then calls it out of line (measured: exp 3× slower).
+        // it exceed the JIT's inlining budget, which then calls it out of line (several times slower).
         if (Vector512.IsHardwareAccelerated)
             for (; i + 16 <= count; i += 16) op.Invoke(Vector512.LoadUnsafe(ref xr, i)).StoreUnsafe(ref yr, i);
         if (Vector256.IsHardwareAccelerated)

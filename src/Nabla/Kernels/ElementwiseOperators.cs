@@ -50,6 +50,30 @@ public readonly struct MinimumOperator : IBinaryOperator
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Min(x, y);
 }
 
+/// <summary>ln x.</summary>
+public readonly struct LogOperator : IUnaryOperator
+{
+    public float Invoke(float x) => MathF.Log(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Log(x);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Log(x);
+}
+
+/// <summary>√x.</summary>
+public readonly struct SqrtOperator : IUnaryOperator
+{
+    public float Invoke(float x) => MathF.Sqrt(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Sqrt(x);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Sqrt(x);
+}
+
+/// <summary>|x|.</summary>
+public readonly struct AbsOperator : IUnaryOperator
+{
+    public float Invoke(float x) => MathF.Abs(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Abs(x);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Abs(x);
+}
+
 /// <summary>x^y lane by lane: a negative base with an integer exponent must stay exact, so no exp(y·log x).</summary>
 public readonly struct PowOperator : IBinaryOperator
 {
@@ -68,6 +92,14 @@ public readonly struct PowOperator : IBinaryOperator
     }
 }
 
+/// <summary>(xᵖ)'·dy = dy · p · xᵖ⁻¹, lane by lane for the same reason as <see cref="PowOperator"/>.</summary>
+internal readonly struct PowBackwardOperator(float p) : IBinaryOperator
+{
+    public float Invoke(float dy, float x) => dy * p * MathF.Pow(x, p - 1f);
+    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> x) => dy * Vector256.Create(p) * new PowOperator().Invoke(x, Vector256.Create(p - 1f));
+    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> x) => dy * Vector512.Create(p) * new PowOperator().Invoke(x, Vector512.Create(p - 1f));
+}
+
 /// <summary>min(max(x, lo), hi).</summary>
 public readonly struct ClampOperator(float lo, float hi) : IUnaryOperator
 {
@@ -76,26 +108,27 @@ public readonly struct ClampOperator(float lo, float hi) : IUnaryOperator
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.Min(Vector512.Max(x, Vector512.Create(lo)), Vector512.Create(hi));
 }
 
-/// <summary>max(x, 0).</summary>
+/// <summary>max(x, 0); relu(NaN) is NaN, as in PyTorch (MathF.Max, like Vector.Max, propagates NaN).</summary>
 public readonly struct ReluOperator : IUnaryOperator
 {
-    public float Invoke(float x) => x > 0f ? x : 0f;
+    public float Invoke(float x) => MathF.Max(x, 0f);
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
 }
 
-/// <summary>relu'(x)·dy: the gradient passes where x &gt; 0 (0 at x = 0, as PyTorch).</summary>
-public readonly struct ReluBackwardOperator : IBinaryOperator
+/// <summary>relu'·dy from the output y = relu(x): the gradient is stopped where y ≤ 0 and passes elsewhere,
+/// NaN included (PyTorch's threshold_backward); 0 at x = 0.</summary>
+internal readonly struct ReluBackwardOperator : IBinaryOperator
 {
-    public float Invoke(float dy, float x) => x > 0f ? dy : 0f;
-    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> x) =>
-        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy, Vector256<float>.Zero);
-    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> x) =>
-        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), dy, Vector512<float>.Zero);
+    public float Invoke(float dy, float y) => y <= 0f ? 0f : dy;
+    public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> y) =>
+        Vector256.ConditionalSelect(Vector256.LessThanOrEqual(y, Vector256<float>.Zero), Vector256<float>.Zero, dy);
+    public Vector512<float> Invoke(Vector512<float> dy, Vector512<float> y) =>
+        Vector512.ConditionalSelect(Vector512.LessThanOrEqual(y, Vector512<float>.Zero), Vector512<float>.Zero, dy);
 }
 
 /// <summary>tanh'·dy = (1 − y²)·dy, from the output y = tanh(x).</summary>
-public readonly struct TanhBackwardOperator : IBinaryOperator
+internal readonly struct TanhBackwardOperator : IBinaryOperator
 {
     public float Invoke(float dy, float y) => dy * (1f - y * y);
     public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> y) => dy * (Vector256<float>.One - y * y);
@@ -103,7 +136,7 @@ public readonly struct TanhBackwardOperator : IBinaryOperator
 }
 
 /// <summary>σ'·dy = y(1 − y)·dy, from the output y = σ(x).</summary>
-public readonly struct SigmoidBackwardOperator : IBinaryOperator
+internal readonly struct SigmoidBackwardOperator : IBinaryOperator
 {
     public float Invoke(float dy, float y) => dy * y * (1f - y);
     public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> y) => dy * y * (Vector256<float>.One - y);
@@ -111,7 +144,7 @@ public readonly struct SigmoidBackwardOperator : IBinaryOperator
 }
 
 /// <summary>(√x)'·dy = dy / (2y), from the output y = √x.</summary>
-public readonly struct SqrtBackwardOperator : IBinaryOperator
+internal readonly struct SqrtBackwardOperator : IBinaryOperator
 {
     public float Invoke(float dy, float y) => 0.5f * dy / y;
     public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> y) => Vector256.Create(0.5f) * dy / y;
@@ -119,7 +152,7 @@ public readonly struct SqrtBackwardOperator : IBinaryOperator
 }
 
 /// <summary>|x|'·dy = sign(x)·dy (0 at x = 0, as PyTorch).</summary>
-public readonly struct AbsBackwardOperator : IBinaryOperator
+internal readonly struct AbsBackwardOperator : IBinaryOperator
 {
     public float Invoke(float dy, float x) => x > 0f ? dy : x < 0f ? -dy : 0f;
     public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> x) =>
@@ -131,7 +164,7 @@ public readonly struct AbsBackwardOperator : IBinaryOperator
 }
 
 /// <summary>The gradient of clamp passes where lo ≤ x ≤ hi (both ends included, as PyTorch).</summary>
-public readonly struct ClampBackwardOperator(float lo, float hi) : IBinaryOperator
+internal readonly struct ClampBackwardOperator(float lo, float hi) : IBinaryOperator
 {
     public float Invoke(float dy, float x) => x >= lo && x <= hi ? dy : 0f;
     public Vector256<float> Invoke(Vector256<float> dy, Vector256<float> x) =>
@@ -145,18 +178,19 @@ public readonly struct ClampBackwardOperator(float lo, float hi) : IBinaryOperat
 }
 
 /// <summary>
-/// The share of the gradient of max(x, y) that goes to x: 1 where x wins, ½ on a tie (PyTorch splits
-/// it evenly), 0 where y wins. For min(x, y) call it with the operands swapped.
+/// The share of the gradient of max(x, y) that goes to x: 0 where y is larger, ½ on a tie (PyTorch splits
+/// it evenly), 1 otherwise, NaN on either side included (PyTorch sends the whole gradient to both operands
+/// of a NaN). For y's share, and for min(x, y), call it with the operands swapped.
 /// </summary>
-public readonly struct MaximumShareOperator : IBinaryOperator
+internal readonly struct WinnerShareOperator : IBinaryOperator
 {
-    public float Invoke(float x, float y) => x > y ? 1f : x == y ? 0.5f : 0f;
+    public float Invoke(float x, float y) => x < y ? 0f : x == y ? 0.5f : 1f;
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) =>
-        Vector256.ConditionalSelect(Vector256.GreaterThan(x, y), Vector256<float>.One,
-            Vector256.ConditionalSelect(Vector256.Equals(x, y), Vector256.Create(0.5f), Vector256<float>.Zero));
+        Vector256.ConditionalSelect(Vector256.LessThan(x, y), Vector256<float>.Zero,
+            Vector256.ConditionalSelect(Vector256.Equals(x, y), Vector256.Create(0.5f), Vector256<float>.One));
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) =>
-        Vector512.ConditionalSelect(Vector512.GreaterThan(x, y), Vector512<float>.One,
-            Vector512.ConditionalSelect(Vector512.Equals(x, y), Vector512.Create(0.5f), Vector512<float>.Zero));
+        Vector512.ConditionalSelect(Vector512.LessThan(x, y), Vector512<float>.Zero,
+            Vector512.ConditionalSelect(Vector512.Equals(x, y), Vector512.Create(0.5f), Vector512<float>.One));
 }
 
 /// <summary>The comparisons: 1 where the relation holds, 0 elsewhere (NaN compares false, except for ≠).</summary>
@@ -204,8 +238,8 @@ public readonly struct CompareOperator(Comparison relation) : IBinaryOperator
 }
 
 /// <summary>
-/// eˣ with <see cref="FastMath.ExpInRange{T}"/> (≤ 1 ulp, all in registers; TensorPrimitives.Exp measured at or
-/// below libtorch's speed, this at 1.5–2× it). FastMath's exp holds only on [−87, 88.3], so a register
+/// eˣ with <see cref="FastMath.ExpInRange{T}"/> (≤ 1 ulp, all in registers, faster than TensorPrimitives.Exp:
+/// docs/kernels-fused.md). FastMath's exp holds only on [−87, 88.3], so a register
 /// with any lane outside it (or NaN) is computed lane by lane with MathF.Exp instead, which gives
 /// the subnormals, +∞ and NaN that IEEE exp gives. Such registers are rare (a −∞ attention mask is one).
 /// Every other register is known to be in range, so it skips the clamps and flush of <see cref="FastMath.Exp{T}"/>.
@@ -249,8 +283,7 @@ public readonly struct ExpOperator : IUnaryOperator
 }
 
 /// <summary>tanh with <see cref="FastMath.Tanh{T}"/>, all in registers, within 3 units of 2⁻²⁴ relative
-/// error over [−10, 10] (checked against double). On 16,384 floats, one thread: 16.9 µs against
-/// TensorPrimitives.Tanh's 28.5 µs (see docs/kernels-fused.md).</summary>
+/// error over [−30, 30] (checked against double); faster than TensorPrimitives.Tanh (docs/kernels-fused.md).</summary>
 public readonly struct TanhOperator : IUnaryOperator
 {
     public float Invoke(float x) => FastMath.Tanh(new Lanes1(x)).Value;
@@ -265,8 +298,8 @@ public readonly struct TanhOperator : IUnaryOperator
 }
 
 /// <summary>σ(x) = 1 / (1 + e⁻ˣ) with <see cref="FastMath.Sigmoid{T}"/>, all in registers, within 4 units of
-/// 2⁻²⁴ relative error over [−10, 10]. On 16,384 floats, one thread: 11.7 µs against
-/// TensorPrimitives.Sigmoid's 21.1 µs.</summary>
+/// 2⁻²⁴ relative error over [−30, 30] (results below float's normal range flush to 0); faster than
+/// TensorPrimitives.Sigmoid (docs/kernels-fused.md).</summary>
 public readonly struct SigmoidOperator : IUnaryOperator
 {
     public float Invoke(float x) => FastMath.Sigmoid(new Lanes1(x)).Value;

@@ -101,8 +101,8 @@ internal static class FastMath
     private static T NormalTail<T>(T t, T gaussian) where T : struct, ILanes<T>
     {
         // G by Horner's rule. Estrin's scheme (pairs combined with t², t⁴, t⁸: a dependency chain of 4
-        // multiply-adds instead of 10, and three more operations) was measured slower in the GELU loop that
-        // computes a register ahead and no faster in the plain one (docs/kernels-fused.md).
+        // multiply-adds instead of 10, and three more operations) is slower in the GELU loop that computes a
+        // register ahead (docs/kernels-fused.md).
         // The coefficients are E's halved, which is exact in float.
         T g = T.Broadcast(0.01559261249f);
         g = T.MultiplyAdd(g, t, T.Broadcast(-0.08214713205f));

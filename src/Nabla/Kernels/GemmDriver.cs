@@ -31,9 +31,8 @@ namespace Nabla.Kernels;
 internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKernel
 {
     /// <summary>Depth of a packed slice: a KC×NR sliver of B̃ (24 KiB for the AVX2 tile) stays in L1 (32 KiB)
-    /// while MR×KC slivers of Ã stream past it. Deeper slices write each tile of C fewer times; a sweep
-    /// of KC = 192, 256, 384, 512 on one thread put 384 and 512 ahead of 256 by 2–3 % (square 1024: 86.7 →
-    /// 89.7 GFLOP/s at 384, `gemm --threads 1`).</summary>
+    /// while MR×KC slivers of Ã stream past it. Deeper slices write each tile of C fewer times; deeper
+    /// still would crowd the sliver out of L1 (the sweep is in docs/kernels-gemm.md).</summary>
     private const int KC = 384;
 
     /// <summary>Most rows of a packed Ã block: MC×KC floats = 216 KiB, well inside a 1 MiB L2 (Zen 4), next
@@ -49,16 +48,15 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : IGemmMicroKerne
     /// <summary>Product units per thread aimed for when m is small (row blocks are split into column groups
     /// until there are this many): more units balance a busy machine better, but a row block split into
     /// groups is packed into Ã by every thread that takes one of its groups. So with at least one row block
-    /// per thread, aim for 2 units each (measured: [768x512]ᵀ·[768x128] 140 → 152 GFLOP/s on 2 threads);
-    /// with fewer, the packing is repeated anyway and 4 units each balance better.</summary>
+    /// per thread, aim for 2 units each (the weight-gradient shapes gain most); with fewer, the packing is
+    /// repeated anyway and 4 units each balance better.</summary>
     private static int UnitsPerThread(int blocks, int threads) => blocks >= threads ? 2 : 4;
 
     /// <summary>A unit multiplying a row block by at most this many B̃ slivers reads a row-major A in place
     /// instead of packing it into Ã: packing transposes the block, paid once and repaid per sliver, so
     /// with few slivers it costs more than it saves. (A stored transposed is always packed: its slivers
-    /// would be strided.) Measured on 2 threads, best of 5 (`gemm --best`): attention P·V
-    /// 24×[128x128]·[128x32] 143 → 168 GFLOP/s, Q·Kᵀ 155 → 162, square 256 177 → 184, the GPT layer
-    /// shapes with n = 128 +3 %, and no change where n ≥ 512 (thresholds 2, 4, 8 and 16 tried).</summary>
+    /// would be strided.) Attention's small-n products gain most; the measurements and the other
+    /// thresholds tried are in docs/kernels-gemm.md.</summary>
     private const int MaxSliversUnpacked = 8;
 
     /// <summary>B̃ slivers packed per work unit.</summary>

@@ -8,14 +8,14 @@ namespace Nabla.Kernels;
 /// time, then the last <c>n mod Count</c> floats one at a time with the same formula (<see cref="Lanes1"/>).
 /// Rows of a small GPT (128 to 3072 floats) stay in L1 cache, so a kernel may pass over its row several
 /// times; what costs is the arithmetic, which is why the exponentials are fused into the passes.
-/// Each helper is its own fully optimized method (one call per row is nothing) rather than inlined: the
+/// Each of these loops is its own fully optimized method (one call per row is nothing) rather than inlined: the
 /// JIT's inlining budget runs out on a kernel that inlines several loops of inlined exp polynomials, and
-/// what is left over then runs as unoptimized code, measured here 20× slower.
+/// what is left over then runs as unoptimized code, an order of magnitude slower.
 /// </summary>
 internal static class RowMath
 {
-    /// <summary>Elements of work below which a kernel does not fan out to another core: 16K floats of
-    /// exp-heavy work take ~10 µs, several times the few microseconds a hand-off to a worker costs.</summary>
+    /// <summary>Elements of work below which a kernel does not fan out to another core: below it the
+    /// hand-off to a worker (a few microseconds) costs about as much as the work.</summary>
     public const int MinElementsPerTask = 1 << 14;
 
     /// <summary>Rows per task so each task has at least <see cref="MinElementsPerTask"/> elements.</summary>

@@ -35,7 +35,13 @@ public sealed partial class Tensor
         {
             if (node is not null)
                 throw new InvalidOperationException($"RequiresGrad: can only be changed on a leaf tensor; this one is the output of {node.Op} (use Detach())");
-            if (value) RequireFloat("RequiresGrad");
+            if (value)
+            {
+                RequireFloat("RequiresGrad");
+                // A leaf that requires a gradient is a parameter: it must outlive every step, so a tensor
+                // made inside a TensorScope (say (Randn(...) * 0.1f).Detach()) leaves the scope here.
+                TensorScope.Release(this);
+            }
             requiresGrad = value;
         }
     }
@@ -149,7 +155,7 @@ public sealed partial class Tensor
     /// The gradient buffer of this tensor, created zeroed on first use. Backward rules add into it.
     /// Intermediate tensors borrow it from the buffer pool; leaves own theirs.
     /// </summary>
-    internal Span<float> GradSpan()
+    internal Tensor EnsureGrad()
     {
         if (Grad is null)
         {
@@ -158,8 +164,11 @@ public sealed partial class Tensor
             Grad = new Tensor(buffer, ShapeOf(shape));
             gradIsPooled = pooled;
         }
-        return Grad.Span;
+        return Grad;
     }
+
+    /// <summary>The elements of <see cref="EnsureGrad"/>, for kernels that add into them.</summary>
+    internal Span<float> GradSpan() => EnsureGrad().Span;
 
     /// <summary>
     /// Backpropagates from this tensor: every leaf that requires a gradient receives d(this)/d(leaf),
@@ -183,20 +192,27 @@ public sealed partial class Tensor
             if (!Shapes.SameShape(gradient.shape, shape))
                 throw new ArgumentException($"Backward: gradient shape {Shapes.Format(gradient.shape)} differs from output shape {Shapes.Format(shape)}");
             gradient.RequireFloat("Backward");
-            Span<float> g = GradSpan();
-            float[] incoming = gradient.ToArray();
-            for (int i = 0; i < g.Length; i++) g[i] += incoming[i];
+            AccumulateInto(EnsureGrad(), gradient);
         }
 
         using var sorted = TopologicalOrder.Of(new GraphNode(this));
         ReadOnlySpan<GraphNode> order = sorted.Nodes;
+        for (int i = order.Length - 1; i >= 0; i--) // the released tensor nearest the output is the one to name
+            if (order[i].Tensor is { released: true } t)
+                throw new ObjectDisposedException(nameof(Tensor),
+                    $"Backward: the graph reaches the output {Shapes.Format(t.shape)} of {t.GradFn ?? "a view"}, which was computed inside a TensorScope that has ended; call Backward inside that scope");
         using (NoGrad())
         {
             for (int i = order.Length - 1; i >= 0; i--)
             {
                 Tensor t = order[i].Tensor;
                 if (t.node is not Node n || t.Grad is not Tensor grad) continue;
-                n.Backward(grad);
+                try { n.Backward(grad); }
+                catch (ObjectDisposedException e) when (e.ObjectName == nameof(Tensor))
+                {
+                    throw new ObjectDisposedException(nameof(Tensor),
+                        $"Backward: the backward rule of {n.Op} needs a tensor it saved in forward, which was computed inside a TensorScope that has ended; call Backward inside that scope");
+                }
                 if (DetectAnomaly) CheckGradients(n);
                 // An intermediate gradient is used exactly once: hand its buffer back.
                 if (t.gradIsPooled) BufferPool.Return(grad.data);

@@ -42,8 +42,11 @@ public sealed partial class Tensor
     /// <summary>[start, start + step, ...] up to but excluding <paramref name="end"/>, as float32.</summary>
     public static Tensor Arange(float start, float end, float step = 1f)
     {
-        if (step == 0 || float.IsNaN(step)) throw new ArgumentException("Arange: step must be non-zero");
-        int n = Math.Max(0, (int)Math.Ceiling((end - (double)start) / step));
+        if (!float.IsFinite(start) || !float.IsFinite(end) || !float.IsFinite(step) || step == 0)
+            throw new ArgumentException($"Arange: start {start}, end {end} and step {step} must be finite, and the step non-zero");
+        double count = Math.Max(0, Math.Ceiling((end - (double)start) / step));
+        if (count > Shapes.MaxElements) throw Shapes.TooManyElements("Arange", $"[{start}, {end}) in steps of {step}", count);
+        int n = (int)count;
         var values = new float[n];
         for (int i = 0; i < n; i++) values[i] = (float)(start + (double)i * step);
         return new Tensor(values, [n]);
@@ -56,6 +59,7 @@ public sealed partial class Tensor
     public static Tensor ArangeInt(int end)
     {
         if (end < 0) throw new ArgumentException($"ArangeInt: end {end} is negative");
+        Shapes.Validate([end], "ArangeInt");
         var values = new int[end];
         for (int i = 0; i < end; i++) values[i] = i;
         return new Tensor(values, [end]);
@@ -65,6 +69,7 @@ public sealed partial class Tensor
     public static Tensor Linspace(float start, float end, int steps)
     {
         if (steps < 0) throw new ArgumentException($"Linspace: steps {steps} is negative");
+        Shapes.Validate([steps], "Linspace");
         var values = new float[steps];
         double step = steps > 1 ? ((double)end - start) / (steps - 1) : 0;
         for (int i = 0; i < steps; i++) values[i] = (float)(start + i * step);
@@ -106,22 +111,17 @@ public sealed partial class Tensor
     }
 
     /// <summary>Standard normal samples (mean 0, variance 1).</summary>
-    public static Tensor Randn(int[] shape, Generator? generator = null)
-    {
-        Tensor t = Zeros(shape, "Randn");
-        Generator g = generator ?? Generator.Default;
-        Span<float> span = t.data;
-        for (int i = 0; i < span.Length; i++) span[i] = g.NextNormal();
-        return t;
-    }
+    public static Tensor Randn(int[] shape, Generator? generator = null) => Draw(shape, "Randn", generator, static g => g.NextNormal());
 
     /// <summary>Uniform samples in [0, 1).</summary>
-    public static Tensor Rand(int[] shape, Generator? generator = null)
+    public static Tensor Rand(int[] shape, Generator? generator = null) => Draw(shape, "Rand", generator, static g => g.NextFloat());
+
+    private static Tensor Draw(int[] shape, string op, Generator? generator, Func<Generator, float> draw)
     {
-        Tensor t = Zeros(shape, "Rand");
+        Tensor t = Zeros(shape, op);
         Generator g = generator ?? Generator.Default;
         Span<float> span = t.data;
-        for (int i = 0; i < span.Length; i++) span[i] = g.NextFloat();
+        for (int i = 0; i < span.Length; i++) span[i] = draw(g);
         return t;
     }
 

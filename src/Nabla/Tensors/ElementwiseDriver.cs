@@ -3,49 +3,35 @@ using Nabla.Kernels;
 namespace Nabla.Tensors;
 
 /// <summary>
-/// Runs the span kernels of <see cref="Elementwise"/> over tensors of any layout. Same-shape contiguous
-/// operands are one call on one span; broadcast and strided operands are walked row by row
-/// (<see cref="StridedRows"/>), each row handed to the kernel as a span, or as a scalar when that
-/// operand is broadcast along the row. Only rows with strided elements fall back to a scalar loop.
+/// Runs the span kernels of <see cref="Elementwise"/> over tensors of any layout, through the one walk
+/// (<see cref="StridedRows.ForEach"/>): same-shape contiguous operands are one call on one span; otherwise
+/// each row goes to the kernel as a span, or as a scalar for an operand broadcast along the row. Only rows
+/// with strided elements fall back to a scalar loop.
 /// </summary>
 public sealed partial class Tensor
 {
-    /// <summary>op(a, b) with broadcasting, into a new tensor.</summary>
-    internal static Tensor Broadcast<TOp>(Tensor a, Tensor b, string op, TOp kernel) where TOp : struct, IBinaryOperator
+    /// <summary>op(x) elementwise, into a new tensor.</summary>
+    internal static Tensor UnaryElementwise<TOp>(Tensor x, string op, TOp kernel) where TOp : struct, IUnaryOperator
     {
-        a.RequireFloat(op);
-        b.RequireFloat(op);
-        int[] outShape = Shapes.Broadcast(a.shape, b.shape, op);
-        Tensor y = Output(outShape);
-        BroadcastInto(a, b, y, kernel);
+        x.RequireFloat(op);
+        Tensor y = Output(ShapeOf(x.shape));
+        StridedRows.ForEach(new UnaryRows<TOp>(y.data, x.data, kernel), y, x);
         return y;
     }
 
-    /// <summary>destination = op(a, b), where a and b broadcast to destination's shape (contiguous).</summary>
-    internal static void BroadcastInto<TOp>(Tensor a, Tensor b, Tensor destination, TOp kernel) where TOp : struct, IBinaryOperator
+    /// <summary>op(a, b) elementwise with broadcasting, into a new tensor.</summary>
+    internal static Tensor BinaryElementwise<TOp>(Tensor a, Tensor b, string op, TOp kernel) where TOp : struct, IBinaryOperator
     {
-        int[] outShape = destination.shape;
-        if (a.IsContiguous && b.IsContiguous && Shapes.SameShape(a.shape, outShape) && Shapes.SameShape(b.shape, outShape))
-        {
-            Elementwise.Binary(a.Span, b.Span, destination.Span, kernel);
-            return;
-        }
-        var rows = new StridedRows(outShape,
-            [Shapes.BroadcastStrides(a.shape, a.strides, outShape), Shapes.BroadcastStrides(b.shape, b.strides, outShape), destination.strides],
-            [a.offset, b.offset, destination.offset]);
-        int n = rows.RowLength, sa = rows.InnerStrides[0], sb = rows.InnerStrides[1];
-        float[] x = a.data, z = b.data, y = destination.data;
-        for (int r = 0; r < rows.RowCount; r++)
-        {
-            int oa = rows.Offsets[0], ob = rows.Offsets[1], oy = rows.Offsets[2];
-            Span<float> output = y.AsSpan(oy, n);
-            if (sa == 1 && sb == 1) Elementwise.Binary(x.AsSpan(oa, n), z.AsSpan(ob, n), output, kernel);
-            else if (sa == 1 && sb == 0) Elementwise.Binary(x.AsSpan(oa, n), z[ob], output, kernel);
-            else if (sa == 0 && sb == 1) Elementwise.Binary(x[oa], z.AsSpan(ob, n), output, kernel);
-            else for (int i = 0; i < n; i++) output[i] = kernel.Invoke(x[oa + i * sa], z[ob + i * sb]);
-            rows.Advance();
-        }
+        a.RequireFloat(op);
+        b.RequireFloat(op);
+        Tensor y = Output(Shapes.Broadcast(a.shape, b.shape, op));
+        BinaryElementwiseInto(a, b, y, kernel);
+        return y;
     }
+
+    /// <summary>destination = op(a, b) elementwise, where a and b broadcast to destination's shape.</summary>
+    internal static void BinaryElementwiseInto<TOp>(Tensor a, Tensor b, Tensor destination, TOp kernel) where TOp : struct, IBinaryOperator =>
+        StridedRows.ForEach(new BinaryRows<TOp>(destination.data, a.data, b.data, kernel), destination, a, b);
 
     /// <summary>
     /// input.grad += op(dy, other), with <paramref name="other"/> broadcast to dy's shape and the result
@@ -60,26 +46,34 @@ public sealed partial class Tensor
             return;
         }
         Tensor contribution = RentScratch(ShapeOf(dy.shape));
-        BroadcastInto(dy, other, contribution, kernel);
-        AddToGrad(input, contribution);
+        BinaryElementwiseInto(dy, other, contribution, kernel);
+        AccumulateGrad(input, contribution);
         ReturnScratch(contribution);
     }
 
-    /// <summary>op(x) elementwise into a new tensor; x is read as one contiguous span.</summary>
-    internal static Tensor Map<TOp>(Tensor x, string op, TOp kernel) where TOp : struct, IUnaryOperator
+    // Operand 0 of every row is the output.
+
+    private readonly struct UnaryRows<TOp>(float[] y, float[] x, TOp kernel) : IRowAction where TOp : struct, IUnaryOperator
     {
-        x.RequireFloat(op);
-        Tensor y = Output(ShapeOf(x.shape));
-        Elementwise.Unary(x.ContiguousValues(), y.Span, kernel);
-        return y;
+        public void Row(int n, ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides)
+        {
+            int oy = offsets[0], ox = offsets[1], sy = strides[0], sx = strides[1];
+            if (sy == 1 && sx == 1) Elementwise.Unary(x.AsSpan(ox, n), y.AsSpan(oy, n), kernel);
+            else for (int i = 0; i < n; i++) y[oy + i * sy] = kernel.Invoke(x[ox + i * sx]);
+        }
     }
 
-    /// <summary>This tensor's values as one contiguous span: in place if already contiguous, else a copy (no graph).</summary>
-    internal ReadOnlySpan<float> ContiguousValues()
+    private readonly struct BinaryRows<TOp>(float[] z, float[] x, float[] y, TOp kernel) : IRowAction where TOp : struct, IBinaryOperator
     {
-        if (IsContiguous) return data.AsSpan(offset, Count);
-        var copy = new float[Count];
-        CopyTo<float>(data, copy);
-        return copy;
+        public void Row(int n, ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides)
+        {
+            int oz = offsets[0], ox = offsets[1], oy = offsets[2];
+            int sz = strides[0], sx = strides[1], sy = strides[2];
+            if (sz != 1) for (int i = 0; i < n; i++) z[oz + i * sz] = kernel.Invoke(x[ox + i * sx], y[oy + i * sy]);
+            else if (sx == 1 && sy == 1) Elementwise.Binary(x.AsSpan(ox, n), y.AsSpan(oy, n), z.AsSpan(oz, n), kernel);
+            else if (sx == 1 && sy == 0) Elementwise.Binary(x.AsSpan(ox, n), y[oy], z.AsSpan(oz, n), kernel);
+            else if (sx == 0 && sy == 1) Elementwise.Binary(x[ox], y.AsSpan(oy, n), z.AsSpan(oz, n), kernel);
+            else for (int i = 0; i < n; i++) z[oz + i] = kernel.Invoke(x[ox + i * sx], y[oy + i * sy]);
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Nabla.Tensors;
 
 /// <summary>
@@ -27,6 +29,18 @@ public sealed class Generator
         s2 = SplitMix64(ref x);
         s3 = SplitMix64(ref x);
         spareNormal = null;
+    }
+
+    /// <summary>The whole state: saved in a checkpoint and set back, it continues the sequence exactly.</summary>
+    public GeneratorState State
+    {
+        get => new(s0, s1, s2, s3, spareNormal);
+        set
+        {
+            if ((value.S0 | value.S1 | value.S2 | value.S3) == 0)
+                throw new ArgumentException("Generator: the all-zero state is not a xoshiro256** state");
+            (s0, s1, s2, s3, spareNormal) = (value.S0, value.S1, value.S2, value.S3, value.SpareNormal);
+        }
     }
 
     private static ulong SplitMix64(ref ulong x)
@@ -87,5 +101,32 @@ public sealed class Generator
         double radius = Math.Sqrt(-2.0 * Math.Log(u1));
         spareNormal = (float)(radius * Math.Sin(2 * Math.PI * u2));
         return (float)(radius * Math.Cos(2 * Math.PI * u2));
+    }
+}
+
+/// <summary>
+/// A <see cref="Generator"/>'s state: the four xoshiro words and the second normal of the last Box–Muller
+/// pair, if it is still unused. Its text form (<see cref="ToString"/>, <see cref="Parse"/>) is what checkpoints store.
+/// </summary>
+public readonly record struct GeneratorState(ulong S0, ulong S1, ulong S2, ulong S3, float? SpareNormal)
+{
+    public override string ToString() =>
+        $"{S0:x16}:{S1:x16}:{S2:x16}:{S3:x16}:{(SpareNormal is float f ? BitConverter.SingleToUInt32Bits(f).ToString("x8", CultureInfo.InvariantCulture) : "-")}";
+
+    public static GeneratorState Parse(string text)
+    {
+        string[] parts = text.Split(':');
+        if (parts.Length != 5 || !Word(parts[0], out ulong s0) || !Word(parts[1], out ulong s1) || !Word(parts[2], out ulong s2) || !Word(parts[3], out ulong s3))
+            throw new FormatException($"GeneratorState: '{text}' is not five ':'-separated hexadecimal words");
+        float? spare = null;
+        if (parts[4] != "-")
+        {
+            if (!uint.TryParse(parts[4], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint bits))
+                throw new FormatException($"GeneratorState: '{parts[4]}' is not a float's bits");
+            spare = BitConverter.UInt32BitsToSingle(bits);
+        }
+        return new GeneratorState(s0, s1, s2, s3, spare);
+
+        static bool Word(string s, out ulong value) => ulong.TryParse(s, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
     }
 }

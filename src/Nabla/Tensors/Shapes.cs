@@ -21,16 +21,24 @@ internal static class Shapes
         return text.Append(']').ToString();
     }
 
+    /// <summary>The most elements one tensor can hold: the most one .NET array can hold.</summary>
+    public static readonly int MaxElements = Array.MaxLength;
+
     /// <summary>The number of elements of <paramref name="shape"/>; a shape with more than one tensor can
     /// hold is an error, named after <paramref name="op"/> when given.</summary>
     public static int Count(ReadOnlySpan<int> shape, string? op = null)
     {
         long count = 1;
-        foreach (int size in shape) count = Math.Min(count * size, (long)int.MaxValue + 1); // capped, so that many dimensions cannot overflow
-        if (count > int.MaxValue)
-            throw new ArgumentException($"{(op is null ? "" : op + ": ")}shape {Format(shape)} has more than {int.MaxValue} elements, the most one tensor can hold");
+        foreach (int size in shape) count = Math.Min(count * size, (long)MaxElements + 1); // capped, so that many dimensions cannot overflow
+        if (count > MaxElements) throw TooManyElements(op, $"shape {Format(shape)}", null);
         return (int)count;
     }
+
+    /// <summary>The error for a tensor of more than <see cref="MaxElements"/> elements: <paramref name="what"/>
+    /// describes it (a shape, a range), <paramref name="count"/> is its size where known.</summary>
+    public static ArgumentException TooManyElements(string? op, string what, double? count) =>
+        new($"{(op is null ? "" : op + ": ")}{what} has " +
+            (count is double n ? $"{n:0} elements; one tensor holds at most {MaxElements}" : $"more than {MaxElements} elements, the most one tensor can hold"));
 
     /// <summary>Row-major strides: the last dimension is contiguous.</summary>
     public static int[] ContiguousStrides(ReadOnlySpan<int> shape)
@@ -90,6 +98,7 @@ internal static class Shapes
                     $"{op}: shapes {Format(a)} and {Format(b)} cannot broadcast: dimension {i - rank} has sizes {sa} and {sb}");
             result[i] = sa == 1 ? sb : sa;
         }
+        Count(result, op);
         return result;
     }
 

@@ -1,5 +1,12 @@
 namespace Nabla.Tensors;
 
+/// <summary>What a walk over tensors does with one row: <paramref name="n"/> elements; operand k's first
+/// element is at <c>offsets[k]</c> of its storage and the next ones <c>strides[k]</c> apart (0: broadcast).</summary>
+internal interface IRowAction
+{
+    void Row(int n, ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides);
+}
+
 /// <summary>
 /// Walks an N-dimensional index space in row-major order, one innermost row at a time, keeping the
 /// offset of the current row in each operand (each operand has its own strides: views and broadcast
@@ -8,6 +15,46 @@ namespace Nabla.Tensors;
 /// </summary>
 internal sealed class StridedRows
 {
+    /// <summary>
+    /// The one walk over tensors of any layout: calls <paramref name="action"/> for every row of
+    /// <paramref name="destination"/>'s shape, with the destination as operand 0 and each source, broadcast
+    /// to that shape, after it. When every operand is contiguous and of the destination's shape (the common
+    /// case) that is a single row of stride 1, found without building the walk, so nothing is allocated.
+    /// </summary>
+    public static void ForEach<TAction>(TAction action, Tensor destination, params ReadOnlySpan<Tensor> sources)
+        where TAction : struct, IRowAction
+    {
+        int operands = sources.Length + 1;
+        bool oneRow = destination.IsContiguous;
+        for (int k = 0; oneRow && k < sources.Length; k++)
+            oneRow = sources[k].IsContiguous && Shapes.SameShape(sources[k].shape, destination.shape);
+        if (oneRow)
+        {
+            Span<int> offsets = stackalloc int[operands], ones = stackalloc int[operands];
+            offsets[0] = destination.offset;
+            for (int k = 0; k < sources.Length; k++) offsets[k + 1] = sources[k].offset;
+            ones.Fill(1);
+            action.Row(destination.Count, offsets, ones);
+            return;
+        }
+        int[] shape = destination.shape;
+        var strides = new int[operands][];
+        var starts = new int[operands];
+        strides[0] = destination.strides;
+        starts[0] = destination.offset;
+        for (int k = 0; k < sources.Length; k++)
+        {
+            strides[k + 1] = Shapes.BroadcastStrides(sources[k].shape, sources[k].strides, shape);
+            starts[k + 1] = sources[k].offset;
+        }
+        var rows = new StridedRows(shape, strides, starts);
+        for (int r = 0; r < rows.RowCount; r++)
+        {
+            action.Row(rows.RowLength, rows.Offsets, rows.InnerStrides);
+            rows.Advance();
+        }
+    }
+
     private readonly int[] outerSizes;
     private readonly int[][] outerStrides;
     private readonly int[] index;
@@ -21,7 +68,7 @@ internal sealed class StridedRows
     /// <summary>Number of rows.</summary>
     public readonly int RowCount;
 
-    public StridedRows(ReadOnlySpan<int> shape, int[][] strides, int[] offsets)
+    private StridedRows(ReadOnlySpan<int> shape, int[][] strides, int[] offsets)
     {
         int operands = strides.Length;
         // Merge from the innermost dimension outwards; size-1 dimensions carry no information.

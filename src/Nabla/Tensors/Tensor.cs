@@ -138,12 +138,20 @@ public sealed partial class Tensor
     /// <summary>Writes one element in place. Not recorded by autograd: use it to build inputs.</summary>
     public void Set(float value, params ReadOnlySpan<int> index) { RequireFloat("Set"); data[Position(index, "Set")] = value; }
 
-    /// <summary>The single value of a one-element tensor, as a float (int32 values are converted).</summary>
+    /// <summary>The single value of a one-element float32 tensor (an int32 one's use <see cref="ItemInt"/>).</summary>
     public float Item()
     {
-        EnsureAlive("Item");
+        RequireFloat("Item");
         if (Count != 1) throw new InvalidOperationException($"Item: only a one-element tensor has an item; this one has shape {Shapes.Format(shape)}");
-        return DType == DType.Float32 ? data[offset] : intData[offset];
+        return data[offset];
+    }
+
+    /// <summary>The single value of a one-element int32 tensor (an index, a count, a sampled token).</summary>
+    public int ItemInt()
+    {
+        RequireInt("ItemInt");
+        if (Count != 1) throw new InvalidOperationException($"ItemInt: only a one-element tensor has an item; this one has shape {Shapes.Format(shape)}");
+        return intData[offset];
     }
 
     /// <summary>The elements in row-major order, as a new array (int32 values are converted).</summary>
@@ -152,7 +160,7 @@ public sealed partial class Tensor
         EnsureAlive("ToArray");
         if (DType == DType.Int32) return Array.ConvertAll(ToIntArray(), v => (float)v);
         var result = new float[Count];
-        CopyTo<float>(data, result);
+        CopyInto(new Tensor(result, ShapeOf(shape)), this);
         return result;
     }
 
@@ -161,48 +169,27 @@ public sealed partial class Tensor
     {
         RequireInt("ToIntArray");
         var result = new int[Count];
-        CopyTo<int>(intData, result);
+        CopyInto(new Tensor(result, ShapeOf(shape)), this);
         return result;
     }
 
-    /// <summary>Copies this tensor's elements, in row-major order, into <paramref name="destination"/>.</summary>
-    internal void CopyTo<T>(T[] storage, Span<T> destination)
-    {
-        if (IsContiguous)
-        {
-            storage.AsSpan(offset, Count).CopyTo(destination);
-            return;
-        }
-        var rows = new StridedRows(shape, [strides, Shapes.ContiguousStrides(shape)], [offset, 0]);
-        int n = rows.RowLength, stride = rows.InnerStrides[0];
-        for (int r = 0; r < rows.RowCount; r++)
-        {
-            int src = rows.Offsets[0], dst = rows.Offsets[1];
-            if (stride == 1) storage.AsSpan(src, n).CopyTo(destination.Slice(dst, n));
-            else for (int i = 0; i < n; i++) destination[dst + i] = storage[src + i * stride];
-            rows.Advance();
-        }
-    }
-
-    /// <summary>Copies <paramref name="source"/>'s elements into the (same-shaped) view <paramref name="destination"/>; no graph.</summary>
+    /// <summary>destination = source, elementwise, for any two layouts of one dtype (source broadcasts to
+    /// destination's shape); no graph.</summary>
     internal static void CopyInto(Tensor destination, Tensor source)
     {
         if (destination.DType != source.DType)
             throw new ArgumentException($"CopyInto: dtype {source.DTypeName} into {destination.DTypeName}");
-        var rows = new StridedRows(destination.shape, [destination.strides, source.strides], [destination.offset, source.offset]);
-        if (destination.DType == DType.Int32) CopyRows(rows, source.intData, destination.intData);
-        else CopyRows(rows, source.data, destination.data);
+        if (destination.DType == DType.Int32) StridedRows.ForEach(new CopyRows<int>(destination.intData, source.intData), destination, source);
+        else StridedRows.ForEach(new CopyRows<float>(destination.data, source.data), destination, source);
+    }
 
-        static void CopyRows<T>(StridedRows rows, T[] src, T[] dst)
+    private readonly struct CopyRows<T>(T[] destination, T[] source) : IRowAction
+    {
+        public void Row(int n, ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides)
         {
-            int n = rows.RowLength, ds = rows.InnerStrides[0], ss = rows.InnerStrides[1];
-            for (int r = 0; r < rows.RowCount; r++)
-            {
-                int od = rows.Offsets[0], os = rows.Offsets[1];
-                if (ds == 1 && ss == 1) src.AsSpan(os, n).CopyTo(dst.AsSpan(od, n));
-                else for (int i = 0; i < n; i++) dst[od + i * ds] = src[os + i * ss];
-                rows.Advance();
-            }
+            int od = offsets[0], os = offsets[1], ds = strides[0], ss = strides[1];
+            if (ds == 1 && ss == 1) source.AsSpan(os, n).CopyTo(destination.AsSpan(od, n));
+            else for (int i = 0; i < n; i++) destination[od + i * ds] = source[os + i * ss];
         }
     }
 

@@ -13,8 +13,9 @@ namespace Nabla.Tensors;
 ///     kept = scope.Keep(logits);       // ...or keep a tensor alive past it
 /// }
 /// </code>
-/// Only outputs of operations are scoped: tensors made by creation functions (Zeros, Randn, FromArray,
-/// parameters) and gradients of leaves are never reclaimed. A tensor used after its scope ended throws,
+/// Only outputs of operations are scoped: tensors made by creation functions (Zeros, Randn, FromArray),
+/// parameters (any leaf given RequiresGrad = true, even one computed inside the scope) and gradients of
+/// leaves are never reclaimed. A tensor used after its scope ended throws,
 /// naming the scope, instead of reading a recycled buffer. Scopes nest and are per thread.
 /// (.NET has no reference counting to tell when an activation dies; PyTorch frees it at the last
 /// reference, TorchSharp offers the same kind of dispose scope.)
@@ -46,6 +47,13 @@ public sealed class TensorScope : IDisposable
     }
 
     internal void Register(Tensor tensor) => tensors.Add(tensor);
+
+    /// <summary>Takes <paramref name="tensor"/>'s storage out of every scope it is in, for good: it will never
+    /// return to the pool (a parameter made inside a scope).</summary>
+    internal static void Release(Tensor tensor)
+    {
+        for (TensorScope? s = tensor.scope; s is not null; s = s.parent) s.kept.Add(tensor.data);
+    }
 
     public void Dispose()
     {
@@ -79,9 +87,9 @@ public sealed partial class Tensor
     /// A new contiguous float32 tensor for an operation's output: from the buffer pool inside a
     /// <see cref="TensorScope"/> (contents arbitrary unless <paramref name="zeroed"/>), freshly allocated otherwise.
     /// </summary>
-    internal static Tensor Output(int[] shape, bool zeroed = false)
+    internal static Tensor Output(int[] shape, bool zeroed = false, string? op = null)
     {
-        int count = Shapes.Count(shape);
+        int count = Shapes.Count(shape, op);
         TensorScope? scope = TensorScope.Current;
         if (scope is null) return new Tensor(new float[count], shape);
         var t = new Tensor(zeroed ? BufferPool.RentZeroed(count) : BufferPool.Rent(count), shape)

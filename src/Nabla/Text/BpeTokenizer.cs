@@ -14,7 +14,7 @@ namespace Nabla.Text;
 public sealed class BpeTokenizer : Tokenizer
 {
     private readonly BytePairModel _model;
-    private readonly ChunkSplitter _splitter;
+    private readonly CoveringSplitter _splitter;
     private readonly (int Left, int Right)[] _merges;
     private readonly int _vocabSize;
 
@@ -27,6 +27,10 @@ public sealed class BpeTokenizer : Tokenizer
         Pattern = string.IsNullOrEmpty(pattern) ? null : pattern;
         _splitter = ChunkSplitter.ForPattern(Pattern);
         _merges = merges;
+        foreach (var (text, id) in SpecialTokens)
+            if ((uint)id > PairTable.MaxId)
+                throw new ArgumentOutOfRangeException(nameof(specialTokens), id,
+                    $"{name}: special token {Printable.Quote(text)} has id {id}; token ids are in [0, {PairTable.MaxId}]");
         int maxSpecial = SpecialTokens.Count == 0 ? -1 : SpecialTokens.Values.Max();
         _vocabSize = Math.Max(model.TokenBytes.Length, maxSpecial + 1);
     }
@@ -50,7 +54,12 @@ public sealed class BpeTokenizer : Tokenizer
         throw new ArgumentOutOfRangeException(nameof(id), $"{Name}: token id {id} is not in the vocabulary");
     }
 
-    /// <summary>The chunks the split pattern cuts <paramref name="text"/> into (what BPE then works on, one at a time).</summary>
+    /// <summary>True when <paramref name="id"/> is a token: an ordinary one or a special one (a vocabulary may have gaps).</summary>
+    public bool Contains(int id) =>
+        ((uint)id < (uint)_model.TokenBytes.Length && _model.TokenBytes[id] is not null) || SpecialTokenText(id) is not null;
+
+    /// <summary>The chunks the split pattern cuts <paramref name="text"/> into (what BPE then works on, one at a time);
+    /// together they are the whole text.</summary>
     public IReadOnlyList<string> Split(string text)
     {
         var chunks = new List<string>();
@@ -66,18 +75,12 @@ public sealed class BpeTokenizer : Tokenizer
     public override void EncodeOrdinary(ReadOnlySpan<char> text, List<int> output)
     {
         ChunkCache cache = _model.Cache;
-        if (_splitter is CoveringSplitter covering)
+        for (int position = 0; position < text.Length;)
         {
-            for (int position = 0; position < text.Length;)
-            {
-                int end = covering.ChunkEnd(text, position);
-                EncodeChunk(text[position..end], output, cache);
-                position = end;
-            }
-            return;
+            int end = _splitter.ChunkEnd(text, position);
+            EncodeChunk(text[position..end], output, cache);
+            position = end;
         }
-        for (int position = 0; _splitter.TryNextChunk(text, position, out int start, out int chunkEnd); position = chunkEnd)
-            EncodeChunk(text[start..chunkEnd], output, cache);
     }
 
     /// <summary>One chunk: to UTF-8 (a lone surrogate becomes U+FFFD's bytes EF BF BD, as in tiktoken), then merges.</summary>

@@ -17,6 +17,9 @@ namespace Nabla.Text;
 /// </summary>
 public static class BpeTrainer
 {
+    /// <summary>The largest vocabulary: ids are packed in 21 bits in the merge table.</summary>
+    public const int MaxVocabSize = PairTable.MaxId + 1;
+
     /// <summary>Trains a tokenizer of <paramref name="vocabSize"/> ids: the 256 bytes, the merges, then the special tokens (fewer
     /// merges, and so fewer ids, only when the text runs out of pairs: every chunk has become one token).
     /// <paramref name="progress"/> hears (merges done, merges wanted) every so often.</summary>
@@ -27,6 +30,8 @@ public static class BpeTrainer
         int mergeCount = vocabSize - 256 - specialTokens.Count;
         if (mergeCount < 0)
             throw new ArgumentException($"Train: vocabulary size {vocabSize} is below 256 bytes + {specialTokens.Count} special tokens", nameof(vocabSize));
+        if (vocabSize > MaxVocabSize)
+            throw new ArgumentException($"Train: vocabulary size {vocabSize} is above {MaxVocabSize:N0} (token ids are packed in 21 bits)", nameof(vocabSize));
         if (specialTokens.Distinct().Count() != specialTokens.Count || specialTokens.Any(string.IsNullOrEmpty))
             throw new ArgumentException("Train: special tokens must be distinct and non-empty", nameof(specialTokens));
 
@@ -67,12 +72,12 @@ public static class BpeTrainer
 
     /// <summary>Unique chunks (as byte sequences) and how often each occurs. Long texts are cut in two at a place
     /// where every GPT pattern ends a chunk, and the halves are counted on two cores.</summary>
-    private static (List<int[]> Words, List<int> Counts) CountChunks(string text, ChunkSplitter splitter, IReadOnlyList<string> specials)
+    private static (List<int[]> Words, List<int> Counts) CountChunks(string text, CoveringSplitter splitter, IReadOnlyList<string> specials)
     {
         var pieces = new List<(int From, int To)>();
         foreach (var (from, to) in SegmentsBetweenSpecials(text, specials))
         {
-            int cut = splitter is CoveringSplitter and not WholeTextSplitter && to - from > 1 << 16 ? SafeCut(text, from + (to - from) / 2, to) : -1;
+            int cut = splitter.EndsChunkAfterLoneNewline && to - from > 1 << 16 ? SafeCut(text, from + (to - from) / 2, to) : -1;
             if (cut < 0) pieces.Add((from, to));
             else { pieces.Add((from, cut)); pieces.Add((cut, to)); }
         }
@@ -158,7 +163,7 @@ public static class BpeTrainer
         var heap = new PriorityQueue<long, Int128>(pairCounts.Count);
         foreach (var (pair, count) in pairCounts) heap.Enqueue(pair, Priority(count, pair));
 
-        var merges = new List<(int, int)>(mergeCount);
+        var merges = new List<(int, int)>(Math.Min(mergeCount, pairCounts.Count)); // what the text can give, not what was asked
         var visited = new int[words.Count];
         Array.Fill(visited, -1);
         int reportEvery = Math.Max(1, mergeCount / 100);

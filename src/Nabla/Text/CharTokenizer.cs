@@ -68,19 +68,23 @@ public sealed class CharTokenizer : Tokenizer
         File.WriteAllText(path, sb.ToString());
     }
 
+    /// <summary>Largest vocabulary file read: every Unicode scalar value takes about 7.5 MB.</summary>
+    public const long MaxFileBytes = 16L << 20;
+
     public static CharTokenizer Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"character vocabulary '{path}' not found", path);
-        string[] lines = File.ReadAllLines(path);
+        byte[] data = Nabla.Data.InputFile.ReadBytes(path, MaxFileBytes, "character vocabulary");
+        string[] lines = Encoding.UTF8.GetString(data).Split('\n').Select(line => line.TrimEnd('\r')).ToArray();
+        if (lines.Length > 0 && lines[^1].Length == 0) lines = lines[..^1];
         if (lines.Length == 0 || lines[0] != Header)
-            throw new FormatException($"{path}:1: expected '{Header}', found '{(lines.Length == 0 ? "" : lines[0])}'");
+            throw new FormatException($"{path}:1: expected '{Header}', found {Printable.Quote(lines.Length == 0 ? "" : lines[0])}");
         var codePoints = new List<int>();
         for (int i = 1; i < lines.Length; i++)
         {
             if (!int.TryParse(lines[i], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int cp) || !Rune.IsValid(cp))
-                throw new FormatException($"{path}:{i + 1}: '{lines[i]}' is not a hexadecimal Unicode code point");
+                throw new FormatException($"{path}:{i + 1}: {Printable.Quote(lines[i])} is not a hexadecimal Unicode code point");
             if (codePoints.Count > 0 && cp <= codePoints[^1])
-                throw new FormatException($"{path}:{i + 1}: code point {lines[i]} is out of order or repeated (they are sorted ascending)");
+                throw new FormatException($"{path}:{i + 1}: code point {Printable.Quote(lines[i])} is out of order or repeated (they are sorted ascending)");
             codePoints.Add(cp);
         }
         return new CharTokenizer(codePoints);

@@ -26,6 +26,10 @@ public static class Patterns
         @"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
         @"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
+    /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="pattern"/> when it is not a valid
+    /// regular expression (a user pattern is compiled here once, so training can refuse it before reading any text).</summary>
+    public static void Check(string? pattern) => Splitting.ChunkSplitter.ForPattern(pattern);
+
     /// <summary>A pattern by name: gpt2, gpt4 (= cl100k), cl100k, o200k (= gpt4o), none (no split);
     /// anything else is taken as a regular expression.</summary>
     public static string? Resolve(string name) => name.ToLowerInvariant() switch

@@ -13,8 +13,11 @@ namespace Nabla.Text;
 /// </summary>
 public static class TiktokenFile
 {
-    /// <summary>Largest rank accepted: far above any real vocabulary, low enough to catch a garbled number.</summary>
-    public const int MaxRank = 16_000_000;
+    /// <summary>Largest rank accepted: the largest id the merge table packs (21 bits), far above any real vocabulary.</summary>
+    public const int MaxRank = PairTable.MaxId;
+
+    /// <summary>Largest rank file read (o200k_base's is 3.6 MB).</summary>
+    public const long MaxFileBytes = 64L << 20;
 
     /// <summary>Reads a rank file: the bytes of each rank (index = rank; null for unused ranks).
     /// Errors name <paramref name="fileName"/> and the line.</summary>
@@ -22,9 +25,7 @@ public static class TiktokenFile
 
     private static byte[]?[] ReadRanks(Stream stream, string fileName, out int[] lineOfRank)
     {
-        using var memory = new MemoryStream();
-        stream.CopyTo(memory);
-        ReadOnlySpan<byte> data = memory.GetBuffer().AsSpan(0, (int)memory.Length);
+        ReadOnlySpan<byte> data = Nabla.Data.InputFile.ReadBytes(stream, $"rank file '{fileName}'", MaxFileBytes);
 
         var tokens = new List<byte[]?>();
         var lines = new List<int>();
@@ -43,7 +44,7 @@ public static class TiktokenFile
             {
                 // The compact form's header; the data packages announce one more than their token count.
                 if (!int.TryParse(line["Capacity:"u8.Length..], System.Globalization.NumberStyles.AllowLeadingWhite, null, out capacity) || capacity < 0)
-                    throw Error(fileName, lineNumber, $"'{Text(line)}' is not 'Capacity: N'");
+                    throw Error(fileName, lineNumber, $"{Text(line)} is not 'Capacity: N'");
                 continue;
             }
 
@@ -54,10 +55,10 @@ public static class TiktokenFile
             ReadOnlySpan<byte> base64 = space < 0 ? line : line[..space];
             if (base64.Length > decoded.Length * 4 / 3) throw Error(fileName, lineNumber, $"token of {base64.Length} base64 characters is too long");
             if (Base64.DecodeFromUtf8(base64, decoded, out _, out int length) != System.Buffers.OperationStatus.Done || length == 0)
-                throw Error(fileName, lineNumber, $"'{Text(base64)}' is not base64 text of a token");
+                throw Error(fileName, lineNumber, $"{Text(base64)} is not base64 text of a token");
             int rank = count;
             if (space > 0 && !int.TryParse(line[(space + 1)..], System.Globalization.NumberStyles.None, null, out rank))
-                throw Error(fileName, lineNumber, $"rank '{Text(line[(space + 1)..])}' is not a non-negative integer");
+                throw Error(fileName, lineNumber, $"rank {Text(line[(space + 1)..])} is not a non-negative integer");
             if (rank > MaxRank) throw Error(fileName, lineNumber, $"rank {rank} is out of range (at most {MaxRank})");
             while (tokens.Count <= rank) { tokens.Add(null); lines.Add(0); }
             lines[rank] = lineNumber;
@@ -72,7 +73,7 @@ public static class TiktokenFile
         return tokens.ToArray();
     }
 
-    private static string Text(ReadOnlySpan<byte> bytes) => System.Text.Encoding.UTF8.GetString(bytes.Length > 40 ? bytes[..40] : bytes);
+    private static string Text(ReadOnlySpan<byte> bytes) => Printable.Quote(bytes, 40);
 
     private static FormatException Error(string file, int line, string what) => new($"{file}:{line}: {what}");
 
@@ -85,8 +86,7 @@ public static class TiktokenFile
 
     public static BpeTokenizer Load(string path, string? pattern, IReadOnlyDictionary<string, int>? specialTokens)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"rank file '{path}' not found", path);
-        using var stream = File.OpenRead(path);
+        using var stream = new MemoryStream(Nabla.Data.InputFile.ReadBytes(path, MaxFileBytes, "rank file"), writable: false);
         return Load(stream, path, pattern, specialTokens);
     }
 
@@ -108,8 +108,12 @@ public static class TiktokenFile
         }
         if (specialTokens is not null)
             foreach (var (text, id) in specialTokens)
+            {
+                if ((uint)id > MaxRank)
+                    throw new FormatException($"{fileName}: special token {Printable.Quote(text)} has id {id}, outside [0, {MaxRank}]");
                 if (id < tokens.Length && tokens[id] is not null)
-                    throw new FormatException($"{fileName}: special token '{text}' has id {id}, which an ordinary token already has");
+                    throw new FormatException($"{fileName}: special token {Printable.Quote(text)} has id {id}, which an ordinary token already has");
+            }
 
         // tiktoken merges two adjacent parts when their concatenation is a token. The parts are always tokens,
         // so that rule is a table over pairs of tokens: for each token, each way to cut it into two tokens.

@@ -66,10 +66,7 @@ public abstract class Tokenizer
             if (found < 0) break;
             int at = position + found;
             string special = LongestSpecialAt(text, at);
-            if (!allowedSpecial.Allows(special))
-                throw new ArgumentException(
-                    $"Encode: the text contains the special token '{special}' at character {at}, which is not allowed; " +
-                    "allow it (AllowedSpecial.All or AllowedSpecial.Of(...)) or encode it as plain text with EncodeOrdinary");
+            if (!allowedSpecial.Allows(special)) throw new DisallowedSpecialTokenException(special, at);
             EncodeOrdinary(text[position..at], output);
             output.Add(_specialTokens[special]);
             position = at + special.Length;
@@ -110,6 +107,15 @@ public abstract class Tokenizer
         if ((uint)id >= (uint)VocabSize)
             throw new ArgumentOutOfRangeException(nameof(id), $"Decode: token id {id} at position {position} is outside the vocabulary [0, {VocabSize})");
     }
+}
+
+/// <summary>Text holds a special token that the caller did not allow (see <see cref="AllowedSpecial"/>).</summary>
+public sealed class DisallowedSpecialTokenException(string token, int position) : ArgumentException(
+    $"Encode: the text contains the special token {Printable.Quote(token)} at character {position}, which is not allowed; " +
+    "allow it (AllowedSpecial.All or AllowedSpecial.Of(...)) or encode it as plain text with EncodeOrdinary")
+{
+    public string Token { get; } = token;
+    public int Position { get; } = position;
 }
 
 /// <summary>Which special tokens <see cref="Tokenizer.Encode(string, AllowedSpecial?)"/> may produce: all, none, or a set.</summary>

@@ -30,9 +30,9 @@ public class CrossEntropyTests
         const float gradLoss = 0.7f;
 
         var probs = new float[logits.Length];
-        float loss = CrossEntropy.Forward(logits, targets, probs, rows, cols, Ignore);
+        float loss = CrossEntropyKernel.Forward(logits, targets, probs, rows, cols, Ignore);
         float[] dlogits = (float[])prior.Clone();
-        CrossEntropy.Backward(probs, targets, gradLoss, dlogits, rows, cols, Ignore);
+        CrossEntropyKernel.Backward(probs, targets, gradLoss, dlogits, rows, cols, Ignore);
 
         using var scope = NewDisposeScope();
         var tx = TorchLeaf(logits, rows, cols);
@@ -52,7 +52,7 @@ public class CrossEntropyTests
         float[] logits = Normal(rows * cols, seed: 21, scale: 500f, offset: 3e4f);
         int[] targets = [0, 5, 32, 17, 9];
         var probs = new float[logits.Length];
-        float loss = CrossEntropy.Forward(logits, targets, probs, rows, cols, Ignore);
+        float loss = CrossEntropyKernel.Forward(logits, targets, probs, rows, cols, Ignore);
 
         using var scope = NewDisposeScope();
         float expected = nn.functional.cross_entropy(Torch(logits, rows, cols), tensor(targets.Select(t => (long)t).ToArray())).item<float>();
@@ -67,7 +67,7 @@ public class CrossEntropyTests
         float[] logits = Normal(rows * cols, seed: 1);
         int[] targets = [Ignore, Ignore, Ignore];
         var probs = new float[logits.Length];
-        float loss = CrossEntropy.Forward(logits, targets, probs, rows, cols, Ignore);
+        float loss = CrossEntropyKernel.Forward(logits, targets, probs, rows, cols, Ignore);
 
         using var scope = NewDisposeScope();
         float expected = nn.functional.cross_entropy(Torch(logits, rows, cols), tensor(new long[] { Ignore, Ignore, Ignore }),
@@ -77,7 +77,7 @@ public class CrossEntropyTests
 
         float[] dlogits = Normal(rows * cols, seed: 2);
         float[] before = (float[])dlogits.Clone();
-        CrossEntropy.Backward(probs, targets, 1f, dlogits, rows, cols, Ignore);
+        CrossEntropyKernel.Backward(probs, targets, 1f, dlogits, rows, cols, Ignore);
         Assert.Equal(before, dlogits);
     }
 
@@ -89,7 +89,7 @@ public class CrossEntropyTests
         float[] logits = Normal(rows * cols, seed: 4);
         int[] targets = [2, 0, 5, 0];
         var probs = new float[logits.Length];
-        float loss = CrossEntropy.Forward(logits, targets, probs, rows, cols, ignoreIndex: 0);
+        float loss = CrossEntropyKernel.Forward(logits, targets, probs, rows, cols, ignoreIndex: 0);
         using var scope = NewDisposeScope();
         float expected = nn.functional.cross_entropy(Torch(logits, rows, cols), tensor(new long[] { 2, 0, 5, 0 }), ignore_index: 0)
             .item<float>();
@@ -100,11 +100,11 @@ public class CrossEntropyTests
     public void OutOfRangeTargetNamesTheIndexAndTheBound()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            CrossEntropy.Forward(new float[8], [1, 4], new float[8], 2, 4, Ignore));
+            CrossEntropyKernel.Forward(new float[8], [1, 4], new float[8], 2, 4, Ignore));
         Assert.Contains("target 4 at row 1", ex.Message);
         Assert.Contains("[0, 4)", ex.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() =>
-            CrossEntropy.Backward(new float[8], [-1, 0], 1f, new float[8], 2, 4, Ignore));
+            CrossEntropyKernel.Backward(new float[8], [-1, 0], 1f, new float[8], 2, 4, Ignore));
     }
 
     [Fact]
@@ -115,13 +115,13 @@ public class CrossEntropyTests
         float[] logits = Normal(rows * cols, seed: 6, scale: 2f);
         int[] targets = Targets(rows, cols, seed: 6, ignoredFraction: 0.1);
         var probs = new float[logits.Length];
-        float loss = CrossEntropy.Forward(logits, targets, probs, rows, cols, Ignore);
+        float loss = CrossEntropyKernel.Forward(logits, targets, probs, rows, cols, Ignore);
         double total = 0;
         int counted = 0;
         var rowProbs = new float[cols];
         for (int r = 0; r < rows; r++)
         {
-            float rowLoss = CrossEntropy.Forward(logits.AsSpan(r * cols, cols), targets.AsSpan(r, 1), rowProbs, 1, cols, Ignore);
+            float rowLoss = CrossEntropyKernel.Forward(logits.AsSpan(r * cols, cols), targets.AsSpan(r, 1), rowProbs, 1, cols, Ignore);
             if (targets[r] == Ignore) continue;
             total += rowLoss;
             counted++;

@@ -58,9 +58,9 @@ public class GeluTests
     private static (float[] Y, float[] Dx) Nabla(float[] x, float[] dy, float[] prior, bool tanh)
     {
         var y = new float[x.Length];
-        Gelu.Forward(x, y, tanh);
+        GeluKernel.Forward(x, y, tanh);
         float[] dx = (float[])prior.Clone();
-        Gelu.Backward(x, dy, dx, tanh);
+        GeluKernel.Backward(x, dy, dx, tanh);
         return (y, dx);
     }
 
@@ -86,14 +86,14 @@ public class GeluTests
         float worstAt = 0f;
         for (int i = 0; i < xs.Count; i++)
         {
-            int ulps = UlpDistance(Gelu.Erf(xs[i]), (float)reference[i]);
+            int ulps = UlpDistance(GeluKernel.Erf(xs[i]), (float)reference[i]);
             if (ulps > worst) { worst = ulps; worstAt = xs[i]; }
         }
         Assert.True(worst <= 2, $"erf is {worst} ulps off at x = {worstAt}");
-        Assert.Equal(1f, Gelu.Erf(20f));
-        Assert.Equal(1f, Gelu.Erf(float.PositiveInfinity));
-        Assert.Equal(-1f, Gelu.Erf(float.NegativeInfinity));
-        Assert.True(float.IsNaN(Gelu.Erf(float.NaN)));
+        Assert.Equal(1f, GeluKernel.Erf(20f));
+        Assert.Equal(1f, GeluKernel.Erf(float.PositiveInfinity));
+        Assert.Equal(-1f, GeluKernel.Erf(float.NegativeInfinity));
+        Assert.True(float.IsNaN(GeluKernel.Erf(float.NaN)));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public class GeluTests
         // x · Φ(x) at x = -8 is about -5e-15; computing Φ as ½(1 + erf) would give exactly 0.
         float[] x = [-8f, -6f, -4f];
         var y = new float[3];
-        Gelu.Forward(x, y, tanhApproximation: false);
+        GeluKernel.Forward(x, y, tanhApproximation: false);
         using var scope = NewDisposeScope();
         double[] reference = (tensor(x.Select(v => (double)v).ToArray()) * 0.5 *
             (tensor(x.Select(v => (double)v).ToArray()) * -Math.Sqrt(0.5)).erfc()).data<double>().ToArray();
@@ -141,17 +141,17 @@ public class GeluTests
                     {
                         if (tanh)
                         {
-                            Gelu.TanhForwardRange<Lanes1>(px, p1, 0, x.Length);
-                            Gelu.TanhForwardRange<Lanes128>(px, p128, 0, x.Length);
-                            Gelu.TanhForwardRange<Lanes256>(px, p256, 0, x.Length);
-                            Gelu.TanhForwardRange<Lanes512>(px, p512, 0, x.Length);
+                            GeluKernel.TanhForwardRange<Lanes1>(px, p1, 0, x.Length);
+                            GeluKernel.TanhForwardRange<Lanes128>(px, p128, 0, x.Length);
+                            GeluKernel.TanhForwardRange<Lanes256>(px, p256, 0, x.Length);
+                            GeluKernel.TanhForwardRange<Lanes512>(px, p512, 0, x.Length);
                         }
                         else
                         {
-                            Gelu.ErfForwardRange<Lanes1>(px, p1, 0, x.Length);
-                            Gelu.ErfForwardRange<Lanes128>(px, p128, 0, x.Length);
-                            Gelu.ErfForwardRange<Lanes256>(px, p256, 0, x.Length);
-                            Gelu.ErfForwardRange<Lanes512>(px, p512, 0, x.Length);
+                            GeluKernel.ErfForwardRange<Lanes1>(px, p1, 0, x.Length);
+                            GeluKernel.ErfForwardRange<Lanes128>(px, p128, 0, x.Length);
+                            GeluKernel.ErfForwardRange<Lanes256>(px, p256, 0, x.Length);
+                            GeluKernel.ErfForwardRange<Lanes512>(px, p512, 0, x.Length);
                         }
                     }
                     Close(y1, y128, 0f, 1e-6f, "128 vs scalar");
@@ -193,8 +193,8 @@ public class GeluTests
         float[] output = backward ? (float[])prior.Clone() : new float[x.Length];
         fixed (float* px = x, pdy = dy, pout = output)
         {
-            if (backward) Gelu.ErfBackwardRange<T>(px, pdy, pout, start, end);
-            else Gelu.ErfForwardRange<T>(px, pout, start, end);
+            if (backward) GeluKernel.ErfBackwardRange<T>(px, pdy, pout, start, end);
+            else GeluKernel.ErfForwardRange<T>(px, pout, start, end);
         }
         return output;
     }

@@ -26,9 +26,9 @@ public class LayerNormTests
         var y = new float[x.Length];
         var mean = new float[rows];
         var rstd = new float[rows];
-        LayerNorm.Forward(x, weight, bias, y, mean, rstd, rows, cols, eps);
+        LayerNormKernel.Forward(x, weight, bias, y, mean, rstd, rows, cols, eps);
         float[] dx = (float[])priorX.Clone(), dw = (float[])priorW.Clone(), db = (float[])priorB.Clone();
-        LayerNorm.Backward(dy, x, weight, mean, rstd, dx, dw, db, rows, cols);
+        LayerNormKernel.Backward(dy, x, weight, mean, rstd, dx, dw, db, rows, cols);
 
         using var scope = NewDisposeScope();
         var tx = TorchLeaf(x, rows, cols);
@@ -64,13 +64,13 @@ public class LayerNormTests
         var y = new float[x.Length];
         var mean = new float[rows];
         var rstd = new float[rows];
-        LayerNorm.Forward(x, weight, bias, y, mean, rstd, rows, cols, 1e-5f);
+        LayerNormKernel.Forward(x, weight, bias, y, mean, rstd, rows, cols, 1e-5f);
         var dx = new float[x.Length];
         var dw = new float[cols];
         var db = new float[cols];
-        LayerNorm.Backward(dy, x, weight, mean, rstd, dx, dw, db, rows, cols);
+        LayerNormKernel.Backward(dy, x, weight, mean, rstd, dx, dw, db, rows, cols);
 
-        int chunks = (rows + LayerNorm.ChunkRows - 1) / LayerNorm.ChunkRows;
+        int chunks = (rows + LayerNormKernel.ChunkRows - 1) / LayerNormKernel.ChunkRows;
         var dxSerial = new float[x.Length];
         var partials = new float[chunks * 2 * cols];
         unsafe
@@ -78,10 +78,10 @@ public class LayerNormTests
             fixed (float* pdy = dy, px = x, pw = weight, pm = mean, ps = rstd, pdx = dxSerial, pp = partials)
                 for (int c = 0; c < chunks; c++)
                 {
-                    if (RowMath.Use512) LayerNorm.BackwardChunk<Lanes512>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
-                    else if (RowMath.Use256) LayerNorm.BackwardChunk<Lanes256>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
-                    else if (RowMath.Use128) LayerNorm.BackwardChunk<Lanes128>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
-                    else LayerNorm.BackwardChunk<Lanes1>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
+                    if (RowMath.Use512) LayerNormKernel.BackwardChunk<Lanes512>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
+                    else if (RowMath.Use256) LayerNormKernel.BackwardChunk<Lanes256>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
+                    else if (RowMath.Use128) LayerNormKernel.BackwardChunk<Lanes128>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
+                    else LayerNormKernel.BackwardChunk<Lanes1>(pdy, px, pw, pm, ps, pdx, pp, rows, cols, c);
                 }
         }
         var dwSerial = new float[cols];
@@ -114,10 +114,10 @@ public class LayerNormTests
         {
             var y = new float[cols];
             var dx = new float[cols];
-            LayerNorm.ForwardRow<T>(in x[0], in weight[0], in bias[0], ref y[0], cols, 1e-5f, out float mean, out float rstd);
+            LayerNormKernel.ForwardRow<T>(in x[0], in weight[0], in bias[0], ref y[0], cols, 1e-5f, out float mean, out float rstd);
             var dw = new float[cols];
             var db = new float[cols];
-            LayerNorm.BackwardRow<T>(in dy[0], in x[0], in weight[0], mean, rstd, ref dx[0], ref dw[0], ref db[0], cols);
+            LayerNormKernel.BackwardRow<T>(in dy[0], in x[0], in weight[0], mean, rstd, ref dx[0], ref dw[0], ref db[0], cols);
             Close(expectedY, y, 2e-5f, 2e-5f, $"y with {name}");
             Close(expectedDx, dx, 5e-5f, 1e-4f, $"dx with {name}");
         }
@@ -131,7 +131,7 @@ public class LayerNormTests
     public void ShortWeightIsRejected()
     {
         var ex = Assert.Throws<ArgumentException>(() =>
-            LayerNorm.Forward(new float[12], new float[3], new float[4], new float[12], new float[3], new float[3], 3, 4, 1e-5f));
-        Assert.Contains("LayerNorm.Forward: weight has 3 elements, needs at least 4", ex.Message);
+            LayerNormKernel.Forward(new float[12], new float[3], new float[4], new float[12], new float[3], new float[3], 3, 4, 1e-5f));
+        Assert.Contains("LayerNormKernel.Forward: weight has 3 elements, needs at least 4", ex.Message);
     }
 }

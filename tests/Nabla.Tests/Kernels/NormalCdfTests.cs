@@ -53,12 +53,12 @@ public class NormalCdfTests
         Assert.True(float.IsNaN(FastMath.Gaussian(new Lanes1(float.NaN)).Value));
         // Beyond the floor the exact GELU is below float's normal range, as x · Φ(x) truly is there.
         float[] far = [-14f, -30f, -1e6f], y = new float[3];
-        Gelu.Forward(far, y, tanhApproximation: false);
+        GeluKernel.Forward(far, y, tanhApproximation: false);
         foreach (float value in y) Assert.InRange(value, -1.2e-38f, 0f);
         // GELU's derivative Φ(x) + x·φ(x) takes the floor times x: negligible for any finite x, and ±∞
         // (as documented, rather than ∞ · 0 = NaN) at x = ±∞.
         float[] wide = [-1e6f, float.PositiveInfinity, float.NegativeInfinity], dx = new float[3];
-        Gelu.Backward(wide, [1f, 1f, 1f], dx, tanhApproximation: false);
+        GeluKernel.Backward(wide, [1f, 1f, 1f], dx, tanhApproximation: false);
         Assert.InRange(dx[0], -1e-32f, 0f);
         Assert.Equal(float.PositiveInfinity, dx[1]);
         Assert.Equal(float.NegativeInfinity, dx[2]);

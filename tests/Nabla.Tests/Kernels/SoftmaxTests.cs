@@ -20,9 +20,9 @@ public class SoftmaxTests
         float[] prior = Normal(rows * cols, seed: 8);
 
         var y = new float[x.Length];
-        Softmax.Forward(x, y, rows, cols);
+        SoftmaxKernel.Forward(x, y, rows, cols);
         float[] dx = (float[])prior.Clone();
-        Softmax.Backward(y, dy, dx, rows, cols);
+        SoftmaxKernel.Backward(y, dy, dx, rows, cols);
 
         using var scope = NewDisposeScope();
         var tx = TorchLeaf(x, rows, cols);
@@ -41,9 +41,9 @@ public class SoftmaxTests
         float[] prior = Normal(rows * cols, seed: 10);
 
         var y = new float[x.Length];
-        Softmax.LogForward(x, y, rows, cols);
+        SoftmaxKernel.LogForward(x, y, rows, cols);
         float[] dx = (float[])prior.Clone();
-        Softmax.LogBackward(y, dy, dx, rows, cols);
+        SoftmaxKernel.LogBackward(y, dy, dx, rows, cols);
 
         using var scope = NewDisposeScope();
         var tx = TorchLeaf(x, rows, cols);
@@ -62,8 +62,8 @@ public class SoftmaxTests
         for (int c = 0; c < cols; c++) x[c] = 88.5f + c;   // row 0 straddles exp's overflow point
         var y = new float[x.Length];
         var logY = new float[x.Length];
-        Softmax.Forward(x, y, rows, cols);
-        Softmax.LogForward(x, logY, rows, cols);
+        SoftmaxKernel.Forward(x, y, rows, cols);
+        SoftmaxKernel.LogForward(x, logY, rows, cols);
 
         using var scope = NewDisposeScope();
         var tx = Torch(x, rows, cols);
@@ -97,14 +97,14 @@ public class SoftmaxTests
 
     private static IEnumerable<(string, Action<float[], float[]>, Action<float[], float[], float[]>)> Widths()
     {
-        yield return ("Lanes512", (x, y) => Softmax.ForwardRow<Lanes512>(in x[0], ref y[0], x.Length, false),
-            (y, dy, dx) => Softmax.BackwardRow<Lanes512>(in y[0], in dy[0], ref dx[0], y.Length));
-        yield return ("Lanes256", (x, y) => Softmax.ForwardRow<Lanes256>(in x[0], ref y[0], x.Length, false),
-            (y, dy, dx) => Softmax.BackwardRow<Lanes256>(in y[0], in dy[0], ref dx[0], y.Length));
-        yield return ("Lanes128", (x, y) => Softmax.ForwardRow<Lanes128>(in x[0], ref y[0], x.Length, false),
-            (y, dy, dx) => Softmax.BackwardRow<Lanes128>(in y[0], in dy[0], ref dx[0], y.Length));
-        yield return ("Lanes1", (x, y) => Softmax.ForwardRow<Lanes1>(in x[0], ref y[0], x.Length, false),
-            (y, dy, dx) => Softmax.BackwardRow<Lanes1>(in y[0], in dy[0], ref dx[0], y.Length));
+        yield return ("Lanes512", (x, y) => SoftmaxKernel.ForwardRow<Lanes512>(in x[0], ref y[0], x.Length, false),
+            (y, dy, dx) => SoftmaxKernel.BackwardRow<Lanes512>(in y[0], in dy[0], ref dx[0], y.Length));
+        yield return ("Lanes256", (x, y) => SoftmaxKernel.ForwardRow<Lanes256>(in x[0], ref y[0], x.Length, false),
+            (y, dy, dx) => SoftmaxKernel.BackwardRow<Lanes256>(in y[0], in dy[0], ref dx[0], y.Length));
+        yield return ("Lanes128", (x, y) => SoftmaxKernel.ForwardRow<Lanes128>(in x[0], ref y[0], x.Length, false),
+            (y, dy, dx) => SoftmaxKernel.BackwardRow<Lanes128>(in y[0], in dy[0], ref dx[0], y.Length));
+        yield return ("Lanes1", (x, y) => SoftmaxKernel.ForwardRow<Lanes1>(in x[0], ref y[0], x.Length, false),
+            (y, dy, dx) => SoftmaxKernel.BackwardRow<Lanes1>(in y[0], in dy[0], ref dx[0], y.Length));
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public class SoftmaxTests
         float[] x = Normal(rows * cols, seed: 13);
         x[cols + 5] = float.NaN;
         var y = new float[x.Length];
-        Softmax.Forward(x, y, rows, cols);
+        SoftmaxKernel.Forward(x, y, rows, cols);
         Assert.All(y.AsSpan(cols, cols).ToArray(), v => Assert.True(float.IsNaN(v)));
         Assert.All(y.AsSpan(0, cols).ToArray(), v => Assert.True(float.IsFinite(v)));
         Assert.All(y.AsSpan(2 * cols, cols).ToArray(), v => Assert.True(float.IsFinite(v)));
@@ -123,8 +123,8 @@ public class SoftmaxTests
     [Fact]
     public void ShortSpansAreRejectedWithTheirNames()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Softmax.Forward(new float[10], new float[12], 3, 4));
-        Assert.Contains("Softmax.Forward", ex.Message);
+        var ex = Assert.Throws<ArgumentException>(() => SoftmaxKernel.Forward(new float[10], new float[12], 3, 4));
+        Assert.Contains("SoftmaxKernel.Forward", ex.Message);
         Assert.Contains("x has 10 elements, needs at least 12", ex.Message);
     }
 }

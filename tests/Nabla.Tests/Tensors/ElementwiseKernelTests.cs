@@ -57,13 +57,13 @@ public class ElementwiseKernelTests
         CheckBinary(new MultiplyOperator(), (a, b) => a * b, n);
         CheckBinary(new MaximumOperator(), MathF.Max, n);
         CheckBinary(new MinimumOperator(), MathF.Min, n);
-        CheckBinary(new MaximumShareOperator(), (a, b) => a > b ? 1f : a == b ? 0.5f : 0f, n);
+        CheckBinary(new WinnerShareOperator(), (a, b) => a < b ? 0f : a == b ? 0.5f : 1f, n);
     }
 
     [Theory, MemberData(nameof(Lengths))]
     public void BackwardOperators(int n)
     {
-        CheckBinary(new ReluBackwardOperator(), (dy, x) => x > 0 ? dy : 0, n);
+        CheckBinary(new ReluBackwardOperator(), (dy, y) => y <= 0 ? 0 : dy, n);
         CheckBinary(new TanhBackwardOperator(), (dy, y) => dy * (1 - y * y), n);
         CheckBinary(new SigmoidBackwardOperator(), (dy, y) => dy * y * (1 - y), n);
         CheckBinary(new AbsBackwardOperator(), (dy, x) => x > 0 ? dy : x < 0 ? -dy : 0, n);
@@ -71,15 +71,21 @@ public class ElementwiseKernelTests
     }
 
     [Theory, MemberData(nameof(Lengths))]
-    public void UnaryOperatorsAndMap(int n)
+    public void UnaryOperators(int n)
     {
         float[] x = Random(n, 4), y = new float[n];
         Elementwise.Unary(x, y, new ReluOperator());
         for (int i = 0; i < n; i++) Assert.Equal(MathF.Max(x[i], 0), y[i]);
         Elementwise.Unary(x, y, new ClampOperator(-0.3f, 0.2f));
         for (int i = 0; i < n; i++) Assert.Equal(Math.Clamp(x[i], -0.3f, 0.2f), y[i]);
-        Elementwise.Map(x, y, static (a, b) => System.Numerics.Tensors.TensorPrimitives.Negate(a, b));
-        for (int i = 0; i < n; i++) Assert.Equal(-x[i], y[i]);
+        Elementwise.Unary(x, y, new AbsOperator());
+        for (int i = 0; i < n; i++) Assert.Equal(MathF.Abs(x[i]), y[i]);
+        Elementwise.Unary(x, y, new SqrtOperator());
+        for (int i = 0; i < n; i++) Assert.Equal(MathF.Sqrt(x[i]), y[i]);
+        Elementwise.Unary(x, y, new LogOperator());
+        for (int i = 0; i < n; i++)
+            if (x[i] > 0) Close(Math.Log(x[i]), y[i], 2e-7);
+            else Assert.Equal(MathF.Log(x[i]), y[i]);
     }
 
     [Theory]

@@ -11,7 +11,7 @@ public class TokenizerApiTests
 
     /// <summary>Strings of code points from every plane (surrogates excluded: they are not characters), mixed
     /// with ASCII so that merges happen.</summary>
-    private static readonly Gen<string> AnyText =
+    internal static readonly Gen<string> AnyText =
         Gen.OneOf(Gen.Int[0x20, 0x7E], Gen.Int[0, 0xD7FF], Gen.Int[0xE000, 0x10FFFF], Gen.Const(0x20), Gen.Const(0x0A), Gen.Const(0x27), Gen.Const(0x73))
            .Array[0, 40]
            .Select(cps => string.Concat(cps.Select(char.ConvertFromUtf32)));
@@ -48,8 +48,9 @@ public class TokenizerApiTests
     {
         var gpt2 = Encodings.Gpt2;
         string text = "Hello<|endoftext|>World";
-        var error = Assert.Throws<ArgumentException>(() => gpt2.Encode(text));
+        var error = Assert.Throws<DisallowedSpecialTokenException>(() => gpt2.Encode(text));
         Assert.Contains("'<|endoftext|>' at character 5", error.Message);
+        Assert.Equal(("<|endoftext|>", 5), (error.Token, error.Position));
 
         int[] all = gpt2.Encode(text, AllowedSpecial.All);
         Assert.Equal([.. gpt2.EncodeOrdinary("Hello"), 50256, .. gpt2.EncodeOrdinary("World")], all);
@@ -62,7 +63,7 @@ public class TokenizerApiTests
 
         var cl100k = Encodings.Cl100kBase;
         string fim = "<|fim_prefix|>a<|fim_suffix|>b<|endoftext|>";
-        Assert.Throws<ArgumentException>(() => cl100k.Encode(fim, AllowedSpecial.Of("<|fim_prefix|>", "<|fim_suffix|>")));
+        Assert.Throws<DisallowedSpecialTokenException>(() => cl100k.Encode(fim, AllowedSpecial.Of("<|fim_prefix|>", "<|fim_suffix|>")));
         Assert.Equal([100258, 64, 100260, 65, 100257], cl100k.Encode(fim, AllowedSpecial.All));
     }
 

@@ -4,29 +4,29 @@ namespace Nabla.Tensors;
 
 /// <summary>
 /// + − × ÷ with PyTorch broadcasting, for tensors and scalars on either side. In every backward rule
-/// the input's share has the output's shape and is summed over broadcast dimensions (AccumulateGrad /
-/// AddToGrad do that), so a bias of shape [C] added to [B, C] receives the sum over B.
+/// the input's share has the output's shape and is summed over broadcast dimensions (AccumulateGrad does
+/// that), so a bias of shape [C] added to [B, C] receives the sum over B.
 /// </summary>
 public sealed partial class Tensor
 {
     // z = a + b:  da += dz,  db += dz
     public static Tensor operator +(Tensor a, Tensor b)
     {
-        Tensor z = Broadcast(a, b, "Add", new AddOperator());
+        Tensor z = BinaryElementwise(a, b, "Add", new AddOperator());
         return Record("Add", z, [a, b], dz =>
         {
-            if (a.requiresGrad) AddToGrad(a, dz);
-            if (b.requiresGrad) AddToGrad(b, dz);
+            if (a.requiresGrad) AccumulateGrad(a, dz);
+            if (b.requiresGrad) AccumulateGrad(b, dz);
         });
     }
 
     // z = a − b:  da += dz,  db −= dz
     public static Tensor operator -(Tensor a, Tensor b)
     {
-        Tensor z = Broadcast(a, b, "Sub", new SubtractOperator());
+        Tensor z = BinaryElementwise(a, b, "Sub", new SubtractOperator());
         return Record("Sub", z, [a, b], dz =>
         {
-            if (a.requiresGrad) AddToGrad(a, dz);
+            if (a.requiresGrad) AccumulateGrad(a, dz);
             if (b.requiresGrad) AccumulateGrad(b, dz, MinusOne, new MultiplyOperator());
         });
     }
@@ -34,7 +34,7 @@ public sealed partial class Tensor
     // z = a · b:  da += dz · b,  db += dz · a
     public static Tensor operator *(Tensor a, Tensor b)
     {
-        Tensor z = Broadcast(a, b, "Mul", new MultiplyOperator());
+        Tensor z = BinaryElementwise(a, b, "Mul", new MultiplyOperator());
         return Record("Mul", z, [a, b], dz =>
         {
             if (a.requiresGrad) AccumulateGrad(a, dz, b, new MultiplyOperator());
@@ -45,13 +45,13 @@ public sealed partial class Tensor
     // z = a / b:  da += dz / b,  db += −dz · a / b² = −dz · z / b
     public static Tensor operator /(Tensor a, Tensor b)
     {
-        Tensor z = Broadcast(a, b, "Div", new DivideOperator());
+        Tensor z = BinaryElementwise(a, b, "Div", new DivideOperator());
         return Record("Div", z, [a, b], dz =>
         {
             if (a.requiresGrad) AccumulateGrad(a, dz, b, new DivideOperator());
             if (b.requiresGrad)
             {
-                using (NoGrad()) AddToGrad(b, -(dz * z / b));
+                using (NoGrad()) AccumulateGrad(b, -(dz * z / b));
             }
         });
     }
@@ -60,7 +60,7 @@ public sealed partial class Tensor
     public static Tensor operator -(Tensor x)
     {
         x.RequireFloat("Neg");
-        Tensor z = Broadcast(x, MinusOne, "Neg", new MultiplyOperator());
+        Tensor z = BinaryElementwise(x, MinusOne, "Neg", new MultiplyOperator());
         return Record("Neg", z, [x], dz => AccumulateGrad(x, dz, MinusOne, new MultiplyOperator()));
     }
 

@@ -28,6 +28,6 @@ public sealed partial class Tensor
     {
         a.EnsureAlive(op);
         b.EnsureAlive(op);
-        return Broadcast(a.ToFloat32(), b.ToFloat32(), op, new CompareOperator(relation));
+        return BinaryElementwise(a.ToFloat32(), b.ToFloat32(), op, new CompareOperator(relation));
     }
 }

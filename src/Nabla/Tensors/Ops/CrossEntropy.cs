@@ -1,3 +1,5 @@
+using Nabla.Kernels;
+
 namespace Nabla.Tensors;
 
 /// <summary>
@@ -35,8 +37,8 @@ public sealed partial class Tensor
         Tensor x = Contiguous();
         Tensor probs = Output([rows, cols]);   // softmax(x), kept for backward
         Tensor loss = Output([]);
-        loss.Span[0] = Kernels.CrossEntropy.Forward(x.Span, t, probs.Span, rows, cols, ignoreIndex);
+        loss.Span[0] = CrossEntropyKernel.Forward(x.Span, t, probs.Span, rows, cols, ignoreIndex);
         return Record(op, loss, [x], dy =>
-            Kernels.CrossEntropy.Backward(probs.Span, target.IntSpan, dy.Span[0], x.GradSpan(), rows, cols, ignoreIndex));
+            CrossEntropyKernel.Backward(probs.Span, target.IntSpan, dy.Span[0], x.GradSpan(), rows, cols, ignoreIndex));
     }
 }

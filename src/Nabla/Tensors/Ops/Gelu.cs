@@ -1,3 +1,5 @@
+using Nabla.Kernels;
+
 namespace Nabla.Tensors;
 
 /// <summary>How GELU computes Φ(x): exactly with erf, or with GPT-2's tanh approximation.</summary>
@@ -20,7 +22,7 @@ public sealed partial class Tensor
         bool tanh = approximate == GeluApproximation.Tanh;
         Tensor x = Contiguous();
         Tensor y = Output(ShapeOf(shape));
-        Kernels.Gelu.Forward(x.Span, y.Span, tanh);
-        return Record(op, y, [x], dy => Kernels.Gelu.Backward(x.Span, dy.Span, x.GradSpan(), tanh));
+        GeluKernel.Forward(x.Span, y.Span, tanh);
+        return Record(op, y, [x], dy => GeluKernel.Backward(x.Span, dy.Span, x.GradSpan(), tanh));
     }
 }

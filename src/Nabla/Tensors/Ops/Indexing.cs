@@ -17,6 +17,23 @@ public sealed partial class Tensor
     public Tensor IndexSelect(int dim, Tensor index) => Gather(dim, index, "IndexSelect");
 
     /// <summary>
+    /// Rows of this tensor chosen by an int32 tensor of any shape, as PyTorch's <c>x[ix]</c>: the result has
+    /// shape index.Shape + Shape[1..]. It reads as the lectures do: <c>Xtr[ix]</c> picks a batch of examples,
+    /// <c>C[X]</c> looks up an embedding for every character of every example. Gradients flow to this tensor.
+    /// </summary>
+    [System.Runtime.CompilerServices.IndexerName("Index")]
+    public Tensor this[Tensor index]
+    {
+        get
+        {
+            index.RequireInt("Index");
+            if (Rank == 0) throw new ArgumentException($"Index: cannot index a scalar with a tensor of shape {Shapes.Format(index.shape)}");
+            int[] outShape = [.. index.shape, .. shape.AsSpan(1)];
+            return Gather(0, index.Rank == 1 ? index : index.Reshape(index.Count), "Index").Reshape(outShape);
+        }
+    }
+
+    /// <summary>
     /// Embedding lookup, as torch.nn.functional.embedding: row <c>indices[...]</c> of
     /// <paramref name="weight"/> [V, D] for every index, giving indices.Shape + [D].
     /// </summary>
@@ -36,18 +53,25 @@ public sealed partial class Tensor
     /// </summary>
     public static Tensor OneHot(Tensor indices, int numClasses = -1)
     {
-        indices.RequireInt("OneHot");
+        const string op = "OneHot";
+        indices.RequireInt(op);
+        if (numClasses < -1) throw new ArgumentOutOfRangeException(nameof(numClasses), $"{op}: numClasses {numClasses} must be ≥ 0, or −1 for max(indices) + 1");
         int[] values = indices.ToIntArray();
-        if (numClasses < 0) numClasses = values.Length == 0 ? 0 : values.Max() + 1;
-        var result = new float[values.Length * numClasses];
         for (int i = 0; i < values.Length; i++)
         {
-            if ((uint)values[i] >= (uint)numClasses)
+            if (values[i] < 0)
+                throw new IndexOutOfRangeException($"{op}: index {values[i]} at position {i} is negative; class indices count from 0");
+            if (numClasses >= 0 && values[i] >= numClasses)
                 throw new IndexOutOfRangeException(
-                    $"OneHot: index {values[i]} at position {i} is out of range for {numClasses} classes (valid: 0..{numClasses - 1})");
-            result[i * numClasses + values[i]] = 1f;
+                    $"{op}: index {values[i]} at position {i} is out of range for {numClasses} classes (valid: 0..{numClasses - 1})");
         }
-        return new Tensor(result, [.. indices.shape, numClasses]);
+        long classes = numClasses >= 0 ? numClasses : values.Length == 0 ? 0 : values.Max() + 1L;
+        if (classes > Shapes.MaxElements)
+            throw Shapes.TooManyElements(op, $"the encoding of {values.Length} indices in {classes} classes", (double)values.Length * classes);
+        int[] outShape = [.. indices.shape, (int)classes];
+        var result = new float[Shapes.Count(outShape, op)];
+        for (int i = 0; i < values.Length; i++) result[i * classes + values[i]] = 1f;
+        return new Tensor(result, outShape);
     }
 
     /// <summary>
@@ -56,7 +80,7 @@ public sealed partial class Tensor
     /// </summary>
     private Tensor Gather(int dim, Tensor index, string op)
     {
-        RequireFloat(op);
+        EnsureAlive(op);
         index.RequireInt(op);
         if (Rank == 0) throw new ArgumentException($"{op}: cannot index a scalar");
         if (index.Rank > 1) throw new ArgumentException($"{op}: index must be 1-D, got {Shapes.Format(index.shape)}");
@@ -74,6 +98,15 @@ public sealed partial class Tensor
         for (int k = 0; k < d; k++) outer *= shape[k];
         int[] outShape = ShapeOf(shape);
         outShape[d] = count;
+        if (DType == DType.Int32)
+        {
+            // Integer data (token ids, examples of a dataset) is selected the same way and has no gradient.
+            var ints = new Tensor(new int[Shapes.Count(outShape)], outShape);
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < count; i++)
+                    x.IntSpan.Slice((o * size + picks[i]) * inner, inner).CopyTo(ints.IntSpan.Slice((o * count + i) * inner, inner));
+            return ints;
+        }
         Tensor y = Output(outShape);
         Span<float> source = x.Span, target = y.Span;
         for (int o = 0; o < outer; o++)

@@ -12,7 +12,7 @@ public sealed partial class Tensor
         if (tensors.Count == 0) throw new ArgumentException("Concat: needs at least one tensor");
         Tensor first = tensors[0];
         int d = Shapes.NormalizeDim(dim, first.Rank, "Concat");
-        int total = 0;
+        long total = 0;
         for (int i = 0; i < tensors.Count; i++)
         {
             Tensor t = tensors[i];
@@ -24,9 +24,11 @@ public sealed partial class Tensor
                 throw new ArgumentException($"Concat: tensor {i} has shape {Shapes.Format(t.shape)}, which does not match {Shapes.Format(first.shape)} outside dimension {d}");
             total += t.shape[d];
         }
+        if (total > Shapes.MaxElements) throw Shapes.TooManyElements("Concat", $"dimension {d} of the result", total);
         int[] outShape = ShapeOf(first.shape);
-        outShape[d] = total;
-        Tensor y = first.DType == DType.Int32 ? ZerosInt(outShape) : Output(outShape);
+        outShape[d] = (int)total;
+        Shapes.Count(outShape, "Concat");
+        Tensor y = first.DType == DType.Int32 ? ZerosInt(outShape) : Output(outShape, op: "Concat");
         var starts = new int[tensors.Count];
         for (int i = 0, start = 0; i < tensors.Count; i++)
         {
@@ -39,7 +41,7 @@ public sealed partial class Tensor
         {
             // Each input's gradient is its own slice of dy.
             for (int i = 0; i < inputs.Length; i++)
-                if (inputs[i].requiresGrad) AddToGrad(inputs[i], dy.Slice(d, starts[i], starts[i] + inputs[i].shape[d]));
+                if (inputs[i].requiresGrad) AccumulateGrad(inputs[i], dy.Slice(d, starts[i], starts[i] + inputs[i].shape[d]));
         });
     }
 
@@ -68,7 +70,7 @@ public sealed partial class Tensor
     public Tensor[] Split(int[] sizes, int dim = 0)
     {
         int d = Shapes.NormalizeDim(dim, Rank, "Split");
-        if (sizes.Sum() != shape[d] || sizes.Any(s => s < 0))
+        if (sizes.Sum(s => (long)s) != shape[d] || sizes.Any(s => s < 0))
             throw new ArgumentException($"Split: sizes {Shapes.Format(sizes)} do not add up to dimension {d} of size {shape[d]}");
         var pieces = new Tensor[sizes.Length];
         for (int i = 0, start = 0; i < sizes.Length; start += sizes[i], i++) pieces[i] = Narrow(d, start, sizes[i]);

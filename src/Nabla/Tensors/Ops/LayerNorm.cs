@@ -1,3 +1,5 @@
+using Nabla.Kernels;
+
 namespace Nabla.Tensors;
 
 /// <summary>
@@ -29,7 +31,7 @@ public sealed partial class Tensor
         Tensor b = bias?.Contiguous() ?? Zeros(cols);
         Tensor y = Output(ShapeOf(x.shape));
         Tensor mean = Output([rows]), rstd = Output([rows]);
-        Kernels.LayerNorm.Forward(input.Span, w.Span, b.Span, y.Span, mean.Span, rstd.Span, rows, cols, eps);
+        LayerNormKernel.Forward(input.Span, w.Span, b.Span, y.Span, mean.Span, rstd.Span, rows, cols, eps);
         return Record(op, y, [input, w, b], dy =>
         {
             // The kernel fills all three gradients at once; one that nobody needs goes to scratch.
@@ -39,7 +41,7 @@ public sealed partial class Tensor
             Span<float> dx = dxScratch is null ? input.GradSpan() : dxScratch.Span;
             Span<float> dw = dwScratch is null ? w.GradSpan() : dwScratch.Span;
             Span<float> db = dbScratch is null ? b.GradSpan() : dbScratch.Span;
-            Kernels.LayerNorm.Backward(dy.Span, input.Span, w.Span, mean.Span, rstd.Span, dx, dw, db, rows, cols);
+            LayerNormKernel.Backward(dy.Span, input.Span, w.Span, mean.Span, rstd.Span, dx, dw, db, rows, cols);
             foreach (Tensor? s in new[] { dxScratch, dwScratch, dbScratch }) if (s is not null) ReturnScratch(s);
         });
     }

@@ -22,12 +22,12 @@ public sealed partial class Tensor
             if (a.requiresGrad)
             {
                 Select(mask, dy, Zero, contribution);   // dy where the element came from a
-                AddToGrad(a, contribution);
+                AccumulateGrad(a, contribution);
             }
             if (b.requiresGrad)
             {
                 Select(mask, Zero, dy, contribution);   // dy where it came from b
-                AddToGrad(b, contribution);
+                AccumulateGrad(b, contribution);
             }
             ReturnScratch(contribution);
         });
@@ -61,22 +61,17 @@ public sealed partial class Tensor
     private static readonly Tensor Zero = Scalar(0f);
 
     /// <summary>destination = mask ≠ 0 ? a : b, with a, b and mask broadcast to destination's shape.</summary>
-    private static void Select(Tensor mask, Tensor a, Tensor b, Tensor destination)
+    private static void Select(Tensor mask, Tensor a, Tensor b, Tensor destination) =>
+        StridedRows.ForEach(new SelectRows(destination.data, mask.data, a.data, b.data), destination, mask, a, b);
+
+    private readonly struct SelectRows(float[] y, float[] mask, float[] a, float[] b) : IRowAction
     {
-        int[] s = destination.shape;
-        var rows = new StridedRows(s,
-            [Shapes.BroadcastStrides(mask.shape, mask.strides, s), Shapes.BroadcastStrides(a.shape, a.strides, s),
-             Shapes.BroadcastStrides(b.shape, b.strides, s), destination.strides],
-            [mask.offset, a.offset, b.offset, destination.offset]);
-        int n = rows.RowLength;
-        int sm = rows.InnerStrides[0], sa = rows.InnerStrides[1], sb = rows.InnerStrides[2], sy = rows.InnerStrides[3];
-        float[] m = mask.data, x = a.data, z = b.data, y = destination.data;
-        for (int r = 0; r < rows.RowCount; r++)
+        public void Row(int n, ReadOnlySpan<int> offsets, ReadOnlySpan<int> strides)
         {
-            int om = rows.Offsets[0], oa = rows.Offsets[1], ob = rows.Offsets[2], oy = rows.Offsets[3];
+            int oy = offsets[0], om = offsets[1], oa = offsets[2], ob = offsets[3];
+            int sy = strides[0], sm = strides[1], sa = strides[2], sb = strides[3];
             for (int i = 0; i < n; i++)
-                y[oy + i * sy] = m[om + i * sm] != 0f ? x[oa + i * sa] : z[ob + i * sb];
-            rows.Advance();
+                y[oy + i * sy] = mask[om + i * sm] != 0f ? a[oa + i * sa] : b[ob + i * sb];
         }
     }
 }

@@ -43,7 +43,7 @@ public sealed partial class Tensor
         {
             throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: batch dimensions do not broadcast");
         }
-        Tensor c = Output([.. batch, m, n], zeroed: true); // zeroed: a reused buffer may hold NaN, and 0·NaN is NaN
+        Tensor c = Output([.. batch, m, n], zeroed: true, op: "MatMul"); // zeroed: a reused buffer may hold NaN, and 0·NaN is NaN
         var left = new Operand(a, batch);
         var right = new Operand(b, batch);
         int[] cOffsets = BatchOffsets(batch, Shapes.ContiguousStrides(batch), 0, m * n);
@@ -59,20 +59,18 @@ public sealed partial class Tensor
             if (a.requiresGrad)
             {
                 // dA[m,k] += dC[m,n] · op(B)ᵀ
-                a.GradSpan();
                 int[] gradOffsets = GradBatchOffsets(a, batch, m * k);
                 Gemms(batch, false, !right.Transposed, m, k, n,
                     dcData, dcOffsets, n, right.Data, right.Offsets, right.LeadingDimension,
-                    1f, a.Grad!.data, gradOffsets, k);
+                    1f, a.EnsureGrad().data, gradOffsets, k);
             }
             if (b.requiresGrad)
             {
                 // dB[k,n] += op(A)ᵀ · dC[m,n]
-                b.GradSpan();
                 int[] gradOffsets = GradBatchOffsets(b, batch, k * n);
                 Gemms(batch, !left.Transposed, false, k, n, m,
                     left.Data, left.Offsets, left.LeadingDimension, dcData, dcOffsets, n,
-                    1f, b.Grad!.data, gradOffsets, n);
+                    1f, b.EnsureGrad().data, gradOffsets, n);
             }
         });
     }
@@ -106,7 +104,7 @@ public sealed partial class Tensor
             }
             else
             {
-                source = new Tensor(t.ContiguousValues().ToArray(), ShapeOf(t.shape));
+                source = t.Detach().Contiguous();
                 Transposed = false;
                 LeadingDimension = Math.Max(cols, 1);
             }

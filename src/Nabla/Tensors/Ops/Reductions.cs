@@ -25,8 +25,7 @@ public sealed partial class Tensor
         {
             // dy, seen with the kept shape and stride 0 along the reduced dims, has x's shape.
             int[] keptStrides = Shapes.ContiguousStrides(plan.KeptShape);
-            GradSpan();
-            AddInto(Grad!, dy.WithLayout(ShapeOf(shape), Shapes.BroadcastStrides(plan.KeptShape, keptStrides, shape), dy.offset));
+            AccumulateInto(EnsureGrad(), dy.WithLayout(ShapeOf(shape), Shapes.BroadcastStrides(plan.KeptShape, keptStrides, shape), dy.offset));
         });
     }
 

@@ -81,7 +81,7 @@ public sealed partial class Tensor
 
         Generator g = generator ?? Generator.Default;
         float[] weights = probs.ToArray();
-        var samples = new int[rows * numSamples];
+        var samples = new int[Shapes.Count([rows, numSamples], op)];
         var row = new double[cols];
         for (int r = 0; r < rows; r++)
         {

@@ -1,8 +1,10 @@
+using Nabla.Kernels;
+
 namespace Nabla.Tensors;
 
 /// <summary>
 /// Softmax and log-softmax over one dimension. The work is done by the fused row kernels of
-/// <see cref="Kernels.Softmax"/> over the last dimension; another dimension is first moved to the end
+/// <see cref="SoftmaxKernel"/> over the last dimension; another dimension is first moved to the end
 /// (a transposed view made contiguous, both recorded, so gradients flow back through them).
 /// </summary>
 public sealed partial class Tensor
@@ -24,12 +26,12 @@ public sealed partial class Tensor
         int cols = shape[^1], rows = cols == 0 ? 0 : Count / cols;
         Tensor y = Output(ShapeOf(shape));
         if (cols == 0) return y;
-        if (log) Kernels.Softmax.LogForward(x.Span, y.Span, rows, cols);
-        else Kernels.Softmax.Forward(x.Span, y.Span, rows, cols);
+        if (log) SoftmaxKernel.LogForward(x.Span, y.Span, rows, cols);
+        else SoftmaxKernel.Forward(x.Span, y.Span, rows, cols);
         return Record(op, y, [x], dy =>
         {
-            if (log) Kernels.Softmax.LogBackward(y.Span, dy.Span, x.GradSpan(), rows, cols);
-            else Kernels.Softmax.Backward(y.Span, dy.Span, x.GradSpan(), rows, cols);
+            if (log) SoftmaxKernel.LogBackward(y.Span, dy.Span, x.GradSpan(), rows, cols);
+            else SoftmaxKernel.Backward(y.Span, dy.Span, x.GradSpan(), rows, cols);
         });
     }
 }

@@ -15,7 +15,7 @@ public sealed partial class Tensor
         int[] resolved = ResolveShape(newShape, "Reshape");
         Tensor source = IsContiguous ? this : Contiguous();
         Tensor y = source.WithLayout(resolved, Shapes.ContiguousStrides(resolved), source.offset);
-        return Record("Reshape", y, [source], dy => AddToGradThroughView(source, dy, g => g.Reshape(resolved)));
+        return Record("Reshape", y, [source], dy => AccumulateGradThroughView(source, dy, g => g.Reshape(resolved)));
     }
 
     /// <summary>Like <see cref="Reshape"/>, but never copies: throws if this tensor is not contiguous.</summary>
@@ -52,7 +52,7 @@ public sealed partial class Tensor
                 inferred = i;
             }
             else if (resolved[i] < 0) throw new ArgumentException($"{op}: shape {Shapes.Format(newShape)} has a negative size");
-            else known *= resolved[i];
+            else known = (int)Math.Min((long)known * resolved[i], Shapes.MaxElements + 1L);
         }
         if (inferred >= 0)
         {
@@ -60,7 +60,7 @@ public sealed partial class Tensor
                 throw new ArgumentException($"{op}: cannot reshape {Shapes.Format(shape)} ({Count} elements) into {Shapes.Format(newShape)}");
             resolved[inferred] = Count / known;
         }
-        if (Shapes.Count(resolved) != Count)
+        if (Shapes.Count(resolved, op) != Count)
             throw new ArgumentException($"{op}: cannot reshape {Shapes.Format(shape)} ({Count} elements) into {Shapes.Format(newShape)}");
         return resolved;
     }
@@ -106,7 +106,7 @@ public sealed partial class Tensor
             newStrides[i] = strides[order[i]];
         }
         Tensor y = WithLayout(newShape, newStrides, offset);
-        return Record(op, y, [this], dy => AddToGradThroughView(this, dy, g => g.PermuteCore(order, op)));
+        return Record(op, y, [this], dy => AccumulateGradThroughView(this, dy, g => g.PermuteCore(order, op)));
     }
 
     /// <summary>
@@ -120,13 +120,13 @@ public sealed partial class Tensor
         if (step <= 0) throw new ArgumentException($"Slice: step {step} must be positive");
         int size = shape[d];
         int first = Clip(start ?? 0, size), end = Clip(stop ?? size, size);
-        int length = end > first ? (end - first + step - 1) / step : 0;
+        int length = end > first ? (int)((end - first + (long)step - 1) / step) : 0;
         var newShape = ShapeOf(shape);
         var newStrides = ShapeOf(strides);
         newShape[d] = length;
         newStrides[d] = strides[d] * step;
         Tensor y = WithLayout(newShape, newStrides, offset + (length > 0 ? first * strides[d] : 0));
-        return Record("Slice", y, [this], dy => AddToGradThroughView(this, dy, g => g.Slice(d, first, end, step)));
+        return Record("Slice", y, [this], dy => AccumulateGradThroughView(this, dy, g => g.Slice(d, first, end, step)));
 
         static int Clip(int position, int size) => Math.Clamp(position < 0 ? position + size : position, 0, size);
     }
@@ -135,8 +135,8 @@ public sealed partial class Tensor
     public Tensor Narrow(int dim, int start, int length)
     {
         int d = Shapes.NormalizeDim(dim, Rank, "Narrow");
-        if (start < 0 || length < 0 || start + length > shape[d])
-            throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: range [{start}, {start + length}) is out of bounds for dimension {d} of size {shape[d]}");
+        if (start < 0 || length < 0 || (long)start + length > shape[d])
+            throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: range [{start}, {(long)start + length}) is out of bounds for dimension {d} of size {shape[d]}");
         return Slice(d, start, start + length);
     }
 
@@ -156,7 +156,7 @@ public sealed partial class Tensor
             newStrides[j++] = strides[k];
         }
         Tensor y = WithLayout(newShape, newStrides, offset + i * strides[d]);
-        return Record("Select", y, [this], dy => AddToGradThroughView(this, dy, g => g.Select(d, i)));
+        return Record("Select", y, [this], dy => AccumulateGradThroughView(this, dy, g => g.Select(d, i)));
     }
 
     /// <summary>x[i]: selects along the first dimension (negative i counts from the end).</summary>
@@ -197,7 +197,7 @@ public sealed partial class Tensor
         newShape.Insert(d, 1);
         newStrides.Insert(d, d < Rank ? strides[d] * shape[d] : 1);
         Tensor y = WithLayout([.. newShape], [.. newStrides], offset);
-        return Record("Unsqueeze", y, [this], dy => AddToGradThroughView(this, dy, g => g.Unsqueeze(d)));
+        return Record("Unsqueeze", y, [this], dy => AccumulateGradThroughView(this, dy, g => g.Unsqueeze(d)));
     }
 
     /// <summary>Removes dimension <paramref name="dim"/> if its size is 1 (otherwise returns this tensor, as PyTorch).</summary>
@@ -226,7 +226,7 @@ public sealed partial class Tensor
             newStrides.Add(strides[d]);
         }
         Tensor y = WithLayout([.. newShape], [.. newStrides], offset);
-        return Record("Squeeze", y, [this], dy => AddToGradThroughView(this, dy, g => g.SqueezeDims(dims)));
+        return Record("Squeeze", y, [this], dy => AccumulateGradThroughView(this, dy, g => g.SqueezeDims(dims)));
     }
 
     /// <summary>
@@ -251,7 +251,7 @@ public sealed partial class Tensor
         }
         Shapes.Count(target, "Expand");
         Tensor y = WithLayout(target, Shapes.BroadcastStrides(shape, strides, target), offset);
-        return Record("Expand", y, [this], dy => AddToGrad(this, dy));
+        return Record("Expand", y, [this], dy => AccumulateGrad(this, dy));
     }
 
     /// <summary>This tensor if it is already contiguous; otherwise a contiguous copy.</summary>
@@ -266,8 +266,7 @@ public sealed partial class Tensor
     private Tensor Copy(string op, bool pooled)
     {
         Tensor y = DType == DType.Int32 ? ZerosInt(shape) : pooled ? Output(ShapeOf(shape)) : new Tensor(new float[Count], ShapeOf(shape));
-        if (DType == DType.Int32) CopyTo<int>(intData, y.intData);
-        else CopyTo<float>(data, y.data);
-        return Record(op, y, [this], dy => AddToGrad(this, dy));
+        CopyInto(y, this);
+        return Record(op, y, [this], dy => AccumulateGrad(this, dy));
     }
 }

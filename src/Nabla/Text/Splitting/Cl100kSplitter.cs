@@ -7,6 +7,8 @@ namespace Nabla.Text.Splitting;
 /// </summary>
 internal sealed class Cl100kSplitter : CoveringSplitter
 {
+    public override bool EndsChunkAfterLoneNewline => true;
+
     public static readonly Cl100kSplitter Instance = new();
 
     public override int ChunkEnd(ReadOnlySpan<char> text, int start)

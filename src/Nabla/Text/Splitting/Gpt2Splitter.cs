@@ -9,6 +9,8 @@ namespace Nabla.Text.Splitting;
 /// </summary>
 internal sealed class Gpt2Splitter : CoveringSplitter
 {
+    public override bool EndsChunkAfterLoneNewline => true;
+
     public static readonly Gpt2Splitter Instance = new();
 
     public override int ChunkEnd(ReadOnlySpan<char> text, int start)

@@ -10,6 +10,8 @@ namespace Nabla.Text.Splitting;
 /// </summary>
 internal sealed class O200kSplitter : CoveringSplitter
 {
+    public override bool EndsChunkAfterLoneNewline => true;
+
     public static readonly O200kSplitter Instance = new();
 
     public override int ChunkEnd(ReadOnlySpan<char> text, int start)

@@ -9,38 +9,35 @@ namespace Nabla.Kernels;
 /// Backward kernels add into the input gradient (+=), as autograd accumulates.
 /// Rows are split across cores; each row is a few SIMD passes over L1-resident data.
 /// </summary>
-public static unsafe class Softmax
+public static unsafe class SoftmaxKernel
 {
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
-    {
-        Check(x.Length, y.Length, rows, cols, "Softmax.Forward", "x", "y");
-        fixed (float* px = x, py = y)
-            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log: false));
-    }
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols) =>
+        RunForward(x, y, rows, cols, log: false, "SoftmaxKernel.Forward");
 
     /// <summary>dx += y ⊙ (dy − Σ dy·y), per row; y is the forward output.</summary>
-    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
-    {
-        Check(y.Length, dy.Length, rows, cols, "Softmax.Backward", "y", "dy");
-        RowMath.RequireLength(dx.Length, (long)rows * cols, "Softmax.Backward", "dx");
-        fixed (float* py = y, pdy = dy, pdx = dx)
-            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log: false));
-    }
+    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols) =>
+        RunBackward(y, dy, dx, rows, cols, log: false, "SoftmaxKernel.Backward");
 
-    public static void LogForward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
-    {
-        Check(x.Length, y.Length, rows, cols, "Softmax.LogForward", "x", "y");
-        fixed (float* px = x, py = y)
-            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log: true));
-    }
+    public static void LogForward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols) =>
+        RunForward(x, y, rows, cols, log: true, "SoftmaxKernel.LogForward");
 
     /// <summary>dx += dy − exp(y) · Σ dy, per row; y is the forward output (log-probabilities).</summary>
-    public static void LogBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
+    public static void LogBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols) =>
+        RunBackward(y, dy, dx, rows, cols, log: true, "SoftmaxKernel.LogBackward");
+
+    private static void RunForward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, bool log, string kernel)
     {
-        Check(y.Length, dy.Length, rows, cols, "Softmax.LogBackward", "y", "dy");
-        RowMath.RequireLength(dx.Length, (long)rows * cols, "Softmax.LogBackward", "dx");
+        Check(x.Length, y.Length, rows, cols, kernel, "x", "y");
+        fixed (float* px = x, py = y)
+            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new ForwardRows(px, py, cols, log));
+    }
+
+    private static void RunBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols, bool log, string kernel)
+    {
+        Check(y.Length, dy.Length, rows, cols, kernel, "y", "dy");
+        RowMath.RequireLength(dx.Length, (long)rows * cols, kernel, "dx");
         fixed (float* py = y, pdy = dy, pdx = dx)
-            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log: true));
+            RowMath.ParallelLanes(rows, RowMath.RowsPerTask(cols), new BackwardRows(py, pdy, pdx, cols, log));
     }
 
     // ---- one row ----

@@ -17,12 +17,12 @@ namespace Nabla.Kernels;
 /// dweight/dbias partial sums in the same pass, and the partials are then added in chunk order, so the
 /// gradients do not depend on the thread count.
 /// </remarks>
-public static unsafe class LayerNorm
+public static unsafe class LayerNormKernel
 {
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> y, Span<float> mean, Span<float> rstd, int rows, int cols, float eps)
     {
-        const string kernel = "LayerNorm.Forward";
+        const string kernel = "LayerNormKernel.Forward";
         RowMath.RequireShape(rows, cols, kernel);
         long size = (long)rows * cols;
         RowMath.RequireLength(x.Length, size, kernel, "x");
@@ -39,7 +39,7 @@ public static unsafe class LayerNorm
         ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, Span<float> dx, Span<float> dweight, Span<float> dbias,
         int rows, int cols)
     {
-        const string kernel = "LayerNorm.Backward";
+        const string kernel = "LayerNormKernel.Backward";
         RowMath.RequireShape(rows, cols, kernel);
         long size = (long)rows * cols;
         RowMath.RequireLength(dy.Length, size, kernel, "dy");

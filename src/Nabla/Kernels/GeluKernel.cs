@@ -11,7 +11,7 @@ namespace Nabla.Kernels;
 /// division, with e^(−|2u|) so that the exponential can only underflow, never overflow.
 /// The exact form uses <see cref="FastMath.NormalCdf{T}"/>, which keeps Φ's digits in the lower tail.
 /// </remarks>
-public static unsafe class Gelu
+public static unsafe class GeluKernel
 {
     private const float SqrtTwoOverPi = 0.7978845608028654f;
     private const float Cubic = 0.044715f;
@@ -19,15 +19,15 @@ public static unsafe class Gelu
 
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, bool tanhApproximation)
     {
-        RowMath.RequireLength(y.Length, x.Length, "Gelu.Forward", "y");
+        RowMath.RequireLength(y.Length, x.Length, "GeluKernel.Forward", "y");
         fixed (float* px = x, py = y)
             RowMath.ParallelLanes(x.Length, RowMath.MinElementsPerTask, new Elements(px, null, py, tanhApproximation, backward: false));
     }
 
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool tanhApproximation)
     {
-        RowMath.RequireLength(dy.Length, x.Length, "Gelu.Backward", "dy");
-        RowMath.RequireLength(dx.Length, x.Length, "Gelu.Backward", "dx");
+        RowMath.RequireLength(dy.Length, x.Length, "GeluKernel.Backward", "dy");
+        RowMath.RequireLength(dx.Length, x.Length, "GeluKernel.Backward", "dx");
         fixed (float* px = x, pdy = dy, pdx = dx)
             RowMath.ParallelLanes(x.Length, RowMath.MinElementsPerTask, new Elements(px, pdy, pdx, tanhApproximation, backward: true));
     }
@@ -111,8 +111,7 @@ public static unsafe class Gelu
     /// Φ over x[start..end), software-pipelined: the two long-latency pieces of the next register's Φ (its
     /// division and its exp) are issued before the polynomial that finishes this one, so the core's
     /// scheduler, which holds only a few registers' worth of waiting operations, always has independent
-    /// work. Measured on one thread: 12–15 % faster than finishing each register before starting the next
-    /// (docs/kernels-fused.md).
+    /// work, which finishing each register before starting the next does not give it (docs/kernels-fused.md).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void ErfRange<T, TFinish>(float* x, int start, int end, TFinish finish)

@@ -12,15 +12,15 @@ namespace Nabla.Kernels;
 /// Rows whose target equals <c>ignoreIndex</c> contribute neither loss nor gradient; the mean is over
 /// the remaining rows (NaN when every row is ignored, as in PyTorch).
 /// </summary>
-public static unsafe class CrossEntropy
+public static unsafe class CrossEntropyKernel
 {
     /// <summary>Returns the mean loss; writes softmax(logits) into <paramref name="probs"/> for backward.
     /// Targets must lie in [0, cols) or equal <paramref name="ignoreIndex"/>.</summary>
     public static float Forward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, Span<float> probs,
         int rows, int cols, int ignoreIndex)
     {
-        Check(logits.Length, targets, rows, cols, ignoreIndex, "CrossEntropy.Forward", "logits");
-        RowMath.RequireLength(probs.Length, (long)rows * cols, "CrossEntropy.Forward", "probs");
+        Check(logits.Length, targets, rows, cols, ignoreIndex, "CrossEntropyKernel.Forward", "logits");
+        RowMath.RequireLength(probs.Length, (long)rows * cols, "CrossEntropyKernel.Forward", "probs");
         // Each row's loss lands in its own slot, then one thread adds them in row order: the mean is the
         // same number whatever the thread count. The slots come from a pool, so nothing is allocated per call.
         float[] rowLoss = ArrayPool<float>.Shared.Rent(Math.Max(rows, 1));
@@ -49,8 +49,8 @@ public static unsafe class CrossEntropy
     public static void Backward(ReadOnlySpan<float> probs, ReadOnlySpan<int> targets, float gradLoss, Span<float> dlogits,
         int rows, int cols, int ignoreIndex)
     {
-        Check(probs.Length, targets, rows, cols, ignoreIndex, "CrossEntropy.Backward", "probs");
-        RowMath.RequireLength(dlogits.Length, (long)rows * cols, "CrossEntropy.Backward", "dlogits");
+        Check(probs.Length, targets, rows, cols, ignoreIndex, "CrossEntropyKernel.Backward", "probs");
+        RowMath.RequireLength(dlogits.Length, (long)rows * cols, "CrossEntropyKernel.Backward", "dlogits");
         int counted = 0;
         for (int r = 0; r < rows; r++) if (targets[r] != ignoreIndex) counted++;
         if (counted == 0) return;

@@ -1,0 +1,85 @@
+using Nabla.Data;
+using Nabla.Tensors;
+using Nabla.Training;
+
+namespace Nabla.Models;
+
+/// <summary>
+/// The examples a makemore model trains on, cut from a split of the items in the form its model reads:
+/// fixed contexts (X [N, block], Y [N]) for the lectures' models, whole sequences (X [N, T], Y [N, T] with −1
+/// after the stop token) for makemore.py's. Draws random batches for training and computes the exact loss over
+/// a whole split for evaluation.
+/// </summary>
+public sealed class MakemoreData
+{
+    private readonly Dictionary<Split, (Tensor X, Tensor Y)> examples = [];
+    private readonly bool sequences;
+
+    public Words Words { get; }
+    public WordSplits Splits { get; }
+    public int BatchSize { get; }
+
+    public MakemoreData(Words words, WordSplits splits, CharModel model, int batchSize)
+    {
+        if (batchSize < 1) throw new ArgumentException($"MakemoreData: batch size must be ≥ 1, got {batchSize}");
+        Words = words;
+        Splits = splits;
+        BatchSize = batchSize;
+        sequences = model.PredictsEveryPosition;
+        foreach (var (split, items) in new[] { (Split.Train, splits.Train), (Split.Val, splits.Val) })
+        {
+            if (items.Count == 0) throw new InvalidDataException($"makemore: the {split.ToString().ToLowerInvariant()} split is empty ({words.Items.Count} items in all)");
+            examples[split] = sequences ? words.Sequences(items, model.BlockSize) : words.Contexts(items, model.BlockSize);
+        }
+    }
+
+    /// <summary>The number of examples in a split (contexts, or items for sequence models).</summary>
+    public int Count(Split split) => examples[split].X.Size(0);
+
+    /// <summary>BatchSize examples drawn uniformly with replacement (all of them, in order, when BatchSize ≥ Count).</summary>
+    public (Tensor X, Tensor Y) Batch(Split split, Generator generator)
+    {
+        var (x, y) = examples[split];
+        int n = x.Size(0);
+        if (BatchSize >= n) return (x, y);
+        var ix = new int[BatchSize];
+        for (int i = 0; i < ix.Length; i++) ix[i] = generator.NextInt(0, n);
+        Tensor index = Tensor.FromArray(ix);
+        return (x[index], y[index]);
+    }
+
+    /// <summary>The mean loss per character the model's logits give targets <paramref name="y"/>.</summary>
+    public static Tensor Loss(CharModel model, Tensor x, Tensor y)
+    {
+        Tensor logits = model.Forward(x);
+        if (!model.PredictsEveryPosition) return logits.CrossEntropy(y);                 // (B, V) against (B)
+        int v = logits.Size(-1);
+        return logits.Reshape(-1, v).CrossEntropy(y.Reshape(-1), ignoreIndex: -1);      // (B·T, V) against (B·T)
+    }
+
+    /// <summary>
+    /// The exact mean loss per character over a split's first <paramref name="maxExamples"/> examples (all of them
+    /// by default), in chunks, without a graph, in evaluation mode. The splits are shuffled, so a prefix is a sample.
+    /// </summary>
+    public float Evaluate(CharModel model, Split split, int maxExamples = int.MaxValue, int chunk = 4096)
+    {
+        var (x, y) = examples[split];
+        if (maxExamples < x.Size(0)) (x, y) = (x.Narrow(0, 0, maxExamples), y.Narrow(0, 0, maxExamples));
+        bool wasTraining = model.IsTraining;
+        model.Eval();
+        double sum = 0;
+        long characters = 0;
+        using (Tensor.NoGrad())
+            for (int start = 0; start < x.Size(0); start += chunk)
+            {
+                using var scope = new TensorScope();
+                int length = Math.Min(chunk, x.Size(0) - start);
+                Tensor yChunk = y.Narrow(0, start, length);
+                int counted = sequences ? yChunk.ToIntArray().Count(t => t != -1) : length;
+                sum += (double)Loss(model, x.Narrow(0, start, length), yChunk).Item() * counted;
+                characters += counted;
+            }
+        model.Train(wasTraining);
+        return (float)(sum / characters);
+    }
+}

@@ -1,0 +1,15 @@
+namespace Nabla.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// The elements of a contiguous float32 tensor, read in place without a copy (for metrics, norms and
+    /// writing files); <see cref="ToArray"/> copies any layout. Writes go through the in-place operations.
+    /// </summary>
+    public ReadOnlySpan<float> AsReadOnlySpan()
+    {
+        RequireFloat("AsReadOnlySpan");
+        if (!IsContiguous) throw new InvalidOperationException($"AsReadOnlySpan: {Describe()} is not contiguous; call Contiguous() first");
+        return data.AsSpan(offset, Count);
+    }
+}
