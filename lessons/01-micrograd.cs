@@ -89,9 +89,9 @@ foreach (Value leaf in new[] { a, b, c, f }) leaf.Data -= 0.01 * leaf.Grad;
 Console.WriteLine($"   one step of 0.01 against the gradient: L = {L.Data} -> {((a * b + c) * f).Data:F4}");
 
 // ---- 4. A value used twice --------------------------------------------------------------------------
-// The first + one writes sets the children's gradients with '='. Used twice, the second use overwrites
-// the first: for y = x + x it leaves dy/dx = 1, but y = 2x. The multivariate chain rule says the
-// contributions of every use add up, which is why every step in the class uses '+='.
+// A first attempt at + sets its children's gradients with '=' instead of adding to them. For a value used
+// twice the second use then overwrites the first: y = x + x gets dy/dx = 1, yet y = 2x. The multivariate
+// chain rule says the contributions of every use add up, which is why every step in the class uses '+='.
 Value AddWithAssignment(Value left, Value right)
 {
     var output = new Value(left.Data + right.Data, [left, right], "+");
@@ -106,7 +106,7 @@ var x4 = new Value(3.0, label: "x");
 AddWithAssignment(x4, x4).Backward();
 Console.WriteLine();
 Console.WriteLine($"4. y = x + x with '=' in the backward step: dy/dx = {x4.Grad} (wrong)");
-if (x4.Grad != 1) mismatches++;  // the wrong answer this lesson means to show
+if (x4.Grad != 1) { Console.WriteLine("   MISMATCH: the bug did not show"); mismatches++; }
 x4.Grad = 0;
 (x4 + x4).Backward();
 Check("dy/dx with '+='", 2.0, x4.Grad);
