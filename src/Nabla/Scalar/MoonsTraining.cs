@@ -58,7 +58,7 @@ public sealed class MoonsTraining
         {
             double label = Data.Labels[i];
             Value score = Model.Forward(_inputs[i])[0];
-            dataLoss += (1 - label * score).ReLU();
+            dataLoss += (1 - label * score).Relu();
             if (label > 0 == score.Data > 0) correct++;
         }
         dataLoss *= 1.0 / _inputs.Length;

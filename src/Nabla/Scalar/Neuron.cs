@@ -33,7 +33,7 @@ public sealed class Neuron : ScalarModule
             throw new ArgumentException($"Neuron: expected {_weights.Length} inputs, got {x.Count}");
         Value activation = _bias;
         for (int i = 0; i < _weights.Length; i++) activation += _weights[i] * x[i];
-        return Nonlinear ? activation.ReLU() : activation;
+        return Nonlinear ? activation.Relu() : activation;
     }
 
     public override IReadOnlyList<Value> Parameters() => _parameters;

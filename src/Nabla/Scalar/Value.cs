@@ -1,4 +1,5 @@
 using System.Globalization;
+using Nabla.Graphs;
 
 namespace Nabla.Scalar;
 
@@ -8,22 +9,19 @@ namespace Nabla.Scalar;
 /// of Karpathy's micrograd <c>engine.py</c>.
 /// </summary>
 /// <remarks>
-/// <para>Each operation below builds its output and, right below it, the rule that pushes the output's
-/// gradient back to its operands (the chain rule, one local derivative at a time). The rules are
-/// <c>static</c> lambdas: they capture nothing and read their operands from the output node, so each
-/// operation's rule is made once, and building a node allocates only the node itself (micrograd makes a
-/// closure per node).</para>
+/// <para>Each operation builds its output and, right below it, the rule that pushes the output's gradient
+/// back to its operands: the chain rule, one local derivative at a time. (Why a rule is an
+/// <see cref="Operation"/> and not a closure per node: Value.Operation.cs. The graph walk: Value.Graph.cs.)</para>
 /// <para><b>Gradients accumulate.</b> A value used twice (<c>a * a</c>) receives the gradient of each use,
 /// summed, as the multivariate chain rule says. Calling <see cref="Backward"/> again on the same graph
-/// recomputes every intermediate gradient from zero, and <em>adds</em> one more d(output)/d(leaf) to each
-/// leaf (a value you made with <c>new Value(..)</c>: an input or a parameter), like PyTorch. So a training
-/// loop calls <see cref="MLP.ZeroGrad"/> (or <see cref="ZeroGrad"/> on the loss) before each
-/// <see cref="Backward"/>. (micrograd also accumulates into intermediate nodes, so there a second call
-/// gives leaves neither one gradient more nor any meaningful number: for <c>y = a*b + a</c> at a = 3,
-/// b = -2, micrograd's b.grad goes 3 → 9 and Nabla's 3 → 6.)</para>
+/// recomputes every intermediate gradient from zero and <em>adds</em> one more d(output)/d(leaf) to each
+/// leaf (a value made with <c>new Value(..)</c>), like PyTorch; so a training loop calls
+/// <see cref="ScalarModule.ZeroGrad"/> before each <see cref="Backward"/>. (micrograd also accumulates into
+/// intermediate nodes, so there a second call gives leaves no meaningful number: for <c>y = a*b + a</c> at
+/// a = 3, b = -2, micrograd's b.grad goes 3 → 9 and Nabla's 3 → 6.)</para>
 /// <para>A graph is not safe to differentiate from two threads at once.</para>
 /// </remarks>
-public sealed class Value
+public sealed partial class Value
 {
     /// <summary>The number.</summary>
     public double Data { get; set; }
@@ -37,11 +35,10 @@ public sealed class Value
     /// <summary>The operation that produced this value ("+", "*", "tanh", ...); empty for a leaf.</summary>
     public string Op => _operation?.Symbol ?? "";
 
-    // The operands (null for a leaf; _b null for one-operand operations) and the operation that made
-    // this value, which carries the rule that pushes this node's Grad to its operands.
+    // The operands (_b null for one-operand operations, both null for a leaf) and the operation that
+    // made this value, which carries the rule that pushes this node's Grad to them.
     private readonly Value? _a, _b;
     private readonly Operation? _operation;
-    private long _visitedInPass; // see TopologicalOrder: a stamp instead of a visited-set
 
     /// <summary>A leaf: an input, a parameter or a constant.</summary>
     public Value(double data, string? label = null)
@@ -53,42 +50,11 @@ public sealed class Value
     private Value(double data, Value a, Value? b, Operation operation)
     {
         Data = data;
-        _a = a;
-        _b = b;
-        _operation = operation;
+        (_a, _b, _operation) = (a, b, operation);
     }
 
-    /// <summary>
-    /// What an operation's nodes share: its symbol and its backward rule, which takes the output node
-    /// <c>o</c> and adds to each operand's Grad its share of <c>o.Grad</c> (the chain rule: the local
-    /// derivative times the gradient arriving from above). One instance per operation, made once, so a
-    /// node costs one small object and no closure; <see cref="Constant"/> carries Pow's exponent.
-    /// </summary>
-    private sealed class Operation(string symbol, Action<Value> backward, double constant = 0)
-    {
-        public string Symbol { get; } = symbol;
-        public Action<Value> Backward { get; } = backward;
-        public double Constant { get; } = constant;
-    }
-
-    /// <summary>The values this one was computed from (none for a leaf).</summary>
-    public IEnumerable<Value> Operands
-    {
-        get
-        {
-            if (_a is not null) yield return _a;
-            if (_b is not null) yield return _b;
-        }
-    }
-
-    /// <summary>True for a value not computed from others (an input, a parameter, a constant).</summary>
-    public bool IsLeaf => _operation is null;
-
-    // Inside a backward rule: the output node is `o`, its operands are o.A and o.B.
-    private Value A => _a!;
-    private Value B => _b!;
-
-    // ---- the operations: forward, then right below it the backward rule -------------------------
+    // ---- the operations: forward, then right below it the backward rule ----------------------------
+    // A rule receives the output node `o`; its operands are o.A and o.B.
 
     public static Value operator +(Value a, Value b) => new(a.Data + b.Data, a, b, AddOp);
     private static readonly Operation AddOp = new("+", static o =>
@@ -174,8 +140,8 @@ public sealed class Value
         o.A.Grad += (1 - o.Data * o.Data) * o.Grad;   // ∂tanh(a)/∂a = 1 - tanh²(a)
     });
 
-    public Value ReLU() => new(Data > 0 ? Data : 0, this, null, ReLUOp);
-    private static readonly Operation ReLUOp = new("relu", static o =>
+    public Value Relu() => new(Data > 0 ? Data : 0, this, null, ReluOp);
+    private static readonly Operation ReluOp = new("relu", static o =>
     {
         o.A.Grad += o.Data > 0 ? o.Grad : 0;          // 1 where a > 0, else 0
     });
@@ -201,111 +167,21 @@ public sealed class Value
     // ---- backpropagation ----------------------------------------------------------------------------
 
     /// <summary>
-    /// Fills <see cref="Grad"/> of every value this one was computed from with d(this)/d(value): sets
-    /// intermediate gradients to zero, adds 1 to this value's gradient, then walks the graph from the
-    /// output back to the leaves, each node pushing its gradient to its operands. Leaves accumulate
-    /// (see the class remarks). Iterative: a chain of millions of operations needs no deep call stack.
+    /// Fills <see cref="Grad"/> of every value this one was computed from with d(this)/d(value): lists the
+    /// graph in topological order (each value after its operands), adds d(this)/d(this) = 1, then walks the
+    /// list from this value back to the leaves, each node pushing its gradient to its operands.
     /// </summary>
     public void Backward()
     {
-        GraphWalk walk = TopologicalOrder(zeroIntermediateGrads: true);
-        try
+        using var sorted = TopologicalOrder.Of(new GraphNode(this));
+        ReadOnlySpan<GraphNode> order = sorted.Nodes;
+        foreach (Value node in order)
+            if (!node.IsLeaf) node.Grad = 0;   // intermediate gradients start from zero on every call
+        Grad += 1;
+        for (int i = order.Length - 1; i >= 0; i--)
         {
-            Grad += 1; // d(this)/d(this)
-            Value[] order = walk.Order;
-            for (int i = walk.Count - 1; i >= 0; i--)
-            {
-                Value node = order[i];
-                node._operation?.Backward(node);
-            }
-        }
-        finally
-        {
-            walk.Clear(); // the buffer is reused; it must not keep the graph alive
-        }
-    }
-
-    /// <summary>Sets <see cref="Grad"/> to zero on this value and on every value it was computed from,
-    /// leaves (parameters, inputs) included.</summary>
-    public void ZeroGrad()
-    {
-        GraphWalk walk = TopologicalOrder(zeroIntermediateGrads: false);
-        for (int i = 0; i < walk.Count; i++) walk.Order[i].Grad = 0;
-        walk.Clear();
-    }
-
-    /// <summary>Every value of this one's graph, operands before results (a fresh list).</summary>
-    public List<Value> Graph()
-    {
-        GraphWalk walk = TopologicalOrder(zeroIntermediateGrads: false);
-        var graph = new List<Value>(walk.Order.AsSpan(0, walk.Count).ToArray());
-        walk.Clear();
-        return graph;
-    }
-
-    /// <summary>
-    /// Every value this one depends on, each after all of its operands (this value last): a depth-first
-    /// search with an explicit stack, so depth costs heap, not call stack. A node on top of the stack is
-    /// "entered" the first time (its operands not yet seen are pushed above it) and "emitted" the second
-    /// time, when everything above it (its operands and theirs) has been emitted.
-    /// Instead of a HashSet of visited nodes, each walk takes a fresh pass number and stamps the nodes it
-    /// reaches: 2·pass when entered, 2·pass + 1 when emitted; anything smaller is unseen in this walk.
-    /// The result lives in a reused per-thread buffer: <see cref="GraphWalk.Clear"/> it when done.
-    /// </summary>
-    private GraphWalk TopologicalOrder(bool zeroIntermediateGrads)
-    {
-        GraphWalk walk = t_walk ??= new GraphWalk();
-        long pass = Interlocked.Increment(ref s_pass);
-        long entered = 2 * pass, emitted = 2 * pass + 1;
-        // The stack and the order as locals (the JIT keeps them in registers); written back at the end.
-        Value[] stack = walk.Stack, order = walk.Order;
-        int top = 0, count = 0, deepest = 0;
-
-        stack[top++] = this;
-        while (top > 0)
-        {
-            Value node = stack[top - 1];
-            if (node._visitedInPass < entered)
-            {
-                node._visitedInPass = entered;                     // enter: its operands go above it
-                if (top + 2 > stack.Length) Array.Resize(ref stack, stack.Length * 2);
-                if (node._b is { } b && b._visitedInPass < entered) stack[top++] = b;
-                if (node._a is { } a && a._visitedInPass < entered) stack[top++] = a;
-                if (top > deepest) deepest = top;
-            }
-            else
-            {
-                top--;
-                if (node._visitedInPass != entered) continue;     // a second copy of an emitted node
-                node._visitedInPass = emitted;                     // emit: all its operands are out
-                if (zeroIntermediateGrads && !node.IsLeaf) node.Grad = 0;
-                if (count == order.Length) Array.Resize(ref order, order.Length * 2);
-                order[count++] = node;
-            }
-        }
-        walk.Stack = stack;
-        walk.Order = order;
-        walk.Count = count;
-        walk.Deepest = deepest;
-        return walk;
-    }
-
-    [ThreadStatic] private static GraphWalk? t_walk;
-    private static long s_pass;
-
-    /// <summary>The two growing arrays of a graph walk, kept per thread so a walk allocates nothing.</summary>
-    private sealed class GraphWalk
-    {
-        public Value[] Stack = new Value[256];
-        public Value[] Order = new Value[256];
-        public int Count;    // how much of Order the last walk filled
-        public int Deepest;  // the stack's high-water mark: what Clear must wipe
-
-        public void Clear()
-        {
-            Array.Clear(Order, 0, Count);
-            Array.Clear(Stack, 0, Deepest);  // a walk ends with an empty stack, but pops leave copies
-            Count = Deepest = 0;
+            Value node = order[i];
+            node._operation?.Backward(node);
         }
     }
 

@@ -1,3 +1,5 @@
+using Nabla.Graphs;
+
 namespace Nabla.Tensors;
 
 /// <summary>
@@ -20,8 +22,7 @@ public sealed partial class Tensor
     internal Node? node;
     private bool requiresGrad;
     private bool gradIsPooled;
-    private int visitMark;
-    private static int visitEpoch;
+    private int visitMark; // written by TopologicalOrder in place of a visited-set
 
     /// <summary>
     /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs); outputs of
@@ -194,16 +195,17 @@ public sealed partial class Tensor
             AccumulateInto(EnsureGrad(), gradient);
         }
 
-        List<Tensor> order = TopologicalOrder(this);
-        for (int i = order.Count - 1; i >= 0; i--) // the released tensor nearest the output is the one to name
-            if (order[i] is { released: true } t)
+        using var sorted = TopologicalOrder.Of(new GraphNode(this));
+        ReadOnlySpan<GraphNode> order = sorted.Nodes;
+        for (int i = order.Length - 1; i >= 0; i--) // the released tensor nearest the output is the one to name
+            if (order[i].Tensor is { released: true } t)
                 throw new ObjectDisposedException(nameof(Tensor),
                     $"Backward: the graph reaches the output {Shapes.Format(t.shape)} of {t.GradFn ?? "a view"}, which was computed inside a TensorScope that has ended; call Backward inside that scope");
         using (NoGrad())
         {
-            for (int i = order.Count - 1; i >= 0; i--)
+            for (int i = order.Length - 1; i >= 0; i--)
             {
-                Tensor t = order[i];
+                Tensor t = order[i].Tensor;
                 if (t.node is not Node n || t.Grad is not Tensor grad) continue;
                 try { n.Backward(grad); }
                 catch (ObjectDisposedException e) when (e.ObjectName == nameof(Tensor))
@@ -218,7 +220,6 @@ public sealed partial class Tensor
                 t.gradIsPooled = false;
             }
         }
-        order.Clear();
     }
 
     private static void CheckGradients(Node n)
@@ -232,37 +233,20 @@ public sealed partial class Tensor
         }
     }
 
-    [ThreadStatic] private static List<Tensor>? orderBuffer;
-    [ThreadStatic] private static Stack<(Tensor, int)>? dfsStack;
-
-    /// <summary>Inputs before outputs; iterative so that long graphs (RNNs over many steps) cannot overflow the stack.</summary>
-    private static List<Tensor> TopologicalOrder(Tensor root)
+    /// <summary>A tensor as <see cref="TopologicalOrder"/> sees it: its operands are the inputs that
+    /// require a gradient, since no gradient flows anywhere else.</summary>
+    private readonly struct GraphNode(Tensor tensor) : IGraphNode<GraphNode>
     {
-        List<Tensor> order = orderBuffer ??= [];
-        Stack<(Tensor, int)> stack = dfsStack ??= new();
-        order.Clear();
-        int mark = Interlocked.Increment(ref visitEpoch);
-        root.visitMark = mark;
-        stack.Push((root, 0));
-        while (stack.Count > 0)
+        public Tensor Tensor => tensor;
+        public int OperandCount => tensor.node?.Inputs.Length ?? 0;
+
+        public bool TryGetOperand(int index, out GraphNode operand)
         {
-            var (t, next) = stack.Pop();
-            Tensor[] inputs = t.node?.Inputs ?? [];
-            if (next < inputs.Length)
-            {
-                stack.Push((t, next + 1));
-                Tensor child = inputs[next];
-                if (child.requiresGrad && child.visitMark != mark)
-                {
-                    child.visitMark = mark;
-                    stack.Push((child, 0));
-                }
-            }
-            else
-            {
-                order.Add(t);
-            }
+            Tensor input = tensor.node!.Inputs[index];
+            operand = new GraphNode(input);
+            return input.requiresGrad;
         }
-        return order;
+
+        public ref int Mark => ref tensor.visitMark;
     }
 }

@@ -14,8 +14,8 @@ public class BackwardTests
         Value d = a * b + b.Pow(3);
         c += c + 1;
         c += 1 + c + (-a);
-        d += d * 2 + (b + a).ReLU();
-        d += 3 * d + (b - a).ReLU();
+        d += d * 2 + (b + a).Relu();
+        d += 3 * d + (b - a).Relu();
         Value e = c - d;
         Value f = e.Pow(2);
         Value g = f / 2.0;

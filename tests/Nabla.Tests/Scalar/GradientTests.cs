@@ -46,7 +46,7 @@ public class GradientTests
     {
         GradientCheck.Unary(v => v.Exp(), Math.Clamp(x, -5, 5));
         GradientCheck.Unary(v => v.Tanh(), x);
-        GradientCheck.Unary(v => v.ReLU(), x);
+        GradientCheck.Unary(v => v.Relu(), x);
         GradientCheck.Unary(v => v.Sigmoid(), x);
     }
 
@@ -92,9 +92,9 @@ public class GradientTests
     public void ReLUHasZeroGradientBelowZeroAndOneAbove()
     {
         var below = new Value(-0.5);
-        below.ReLU().Backward();
+        below.Relu().Backward();
         var above = new Value(0.5);
-        above.ReLU().Backward();
+        above.Relu().Backward();
         Assert.Equal(0.0, below.Grad);
         Assert.Equal(1.0, above.Grad);
     }
@@ -133,6 +133,6 @@ public class GradientTests
     public void CompositeExpression()
     {
         GradientCheck.Binary((a, b) => ((a * b).Sigmoid() + (a - b).Pow(2).Log() - (a / b).Tanh()).Exp(), 0.8, -1.9);
-        GradientCheck.Binary((a, b) => (a.ReLU() * b + (b * b + 1).Pow(0.5)) / (1 + a.Pow(2)), 1.2, 0.4);
+        GradientCheck.Binary((a, b) => (a.Relu() * b + (b * b + 1).Pow(0.5)) / (1 + a.Pow(2)), 1.2, 0.4);
     }
 }
