@@ -54,7 +54,8 @@ public sealed partial class Tensor
 
     /// <summary>
     /// The accumulated gradient of a leaf after <see cref="Backward"/> (same shape, contiguous), or null
-    /// if none has flowed yet. Gradients of intermediate tensors are freed as soon as they are used.
+    /// if none has flowed yet. Gradients of intermediate tensors are freed as soon as they are used, unless
+    /// <see cref="RetainGrad"/> asked to keep them.
     /// </summary>
     public Tensor? Grad { get; set; }
 
@@ -180,6 +181,8 @@ public sealed partial class Tensor
         if (!requiresGrad)
             throw new InvalidOperationException(
                 "Backward: this tensor does not require a gradient (no input of its graph has RequiresGrad = true, or it was computed under NoGrad)");
+        List<Tensor> order = TopologicalOrder(this);
+        SetAsideRetainedGradients(order);
         if (gradient is null)
         {
             if (Count != 1)
@@ -194,17 +197,20 @@ public sealed partial class Tensor
             AccumulateInto(EnsureGrad(), gradient);
         }
 
-        List<Tensor> order = TopologicalOrder(this);
         using (NoGrad())
         {
             for (int i = order.Count - 1; i >= 0; i--)
             {
                 Tensor t = order[i];
-                if (t.node is not Node n || t.Grad is not Tensor grad) continue;
-                n.Backward(grad);
-                if (DetectAnomaly) CheckGradients(n);
+                if (t.node is not Node n) continue;
+                if (t.Grad is Tensor grad)
+                {
+                    n.Backward(grad);
+                    if (DetectAnomaly) CheckGradients(n);
+                }
+                if (t.retainsGrad) { t.KeepRetainedGradient(); continue; }
                 // An intermediate gradient is used exactly once: hand its buffer back.
-                if (t.gradIsPooled) BufferPool.Return(grad.data);
+                if (t.Grad is Tensor used && t.gradIsPooled) BufferPool.Return(used.data);
                 t.Grad = null;
                 t.gradIsPooled = false;
             }
