@@ -35,6 +35,33 @@ public partial class MakemoreLessonTests
         Assert.True(bytes.Length > 50_000, $"a 27×27 labelled table is more than a blank picture ({bytes.Length} bytes)");
     }
 
+    [SkippableFact]
+    public async Task BackpropByHandLessonMatchesAutogradAtEveryStep()
+    {
+        TestData.Require("names.txt");
+        string output = await Lessons.RunToSuccessAsync("lessons/05-backprop-by-hand.cs");
+
+        var comparisons = Comparison().Matches(output).Select(m => (
+            Name: m.Groups[1].Value,
+            Approximate: bool.Parse(m.Groups[3].Value),
+            MaxDiff: double.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture))).ToList();
+        // Exercise 1: 26 tensors, from logprobs back to C; exercise 2: logits; exercise 3: hprebn.
+        Assert.Equal(28, comparisons.Count);
+        string[] expected = ["logprobs", "probs", "counts_sum_inv", "counts_sum", "counts", "norm_logits", "logit_maxes", "logits",
+            "h", "W2", "b2", "hpreact", "bngain", "bnraw", "bnbias", "bnvar_inv", "bnvar", "bndiff2", "bndiff", "bnmeani", "hprebn",
+            "embcat", "W1", "b1", "emb", "C", "logits", "hprebn"];
+        Assert.Equal(expected, comparisons.Select(c => c.Name));
+        foreach (var c in comparisons)
+        {
+            Assert.True(c.Approximate, $"{c.Name}: the hand gradient is not close to autograd's");
+            Assert.True(c.MaxDiff <= 1e-7, $"{c.Name}: max difference {c.MaxDiff}");
+        }
+        Assert.Contains("every gradient by hand matched autograd's", output);
+    }
+
+    [GeneratedRegex(@"^\s*(\w+)\s+\| exact: (True|False)\s*\| approximate: (True|False)\s*\| maxdiff: (\S+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex Comparison();
+
     [GeneratedRegex(@"step +\d+: loss (\d+\.\d+)")]
     private static partial Regex StepLoss();
 }
