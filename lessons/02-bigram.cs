@@ -1,7 +1,7 @@
 #:project ../src/Nabla/Nabla.csproj
 #:package ScottPlot
 // Lesson 2 — makemore, part 1: the bigram character-level language model, by counting and as a neural network.
-// Run from the repository root:  dotnet run lessons/02-bigram.cs   (needs names.txt: set NABLA_DATA_DIR)
+// Run from the repository root:  dotnet run lessons/02-bigram.cs
 //
 // The path of Karpathy's lecture "The spelled-out intro to language modeling: building makemore":
 //   1. the data: 32,033 names, each read as ". e m m a ." with a start/stop token;
@@ -21,13 +21,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 int mismatches = 0;
 
 // ---- 1. The data ---------------------------------------------------------------------------------------
-string? path = Datasets.TryFindLocal("names.txt");
-if (path is null)
-{
-    Console.Error.WriteLine($"names.txt not found: set {Datasets.DataDirVariable} to the folder that holds it");
-    return 2;
-}
-Words words = Words.Load(path);
+Words words = Words.Load(Datasets.Resolve("names.txt"));          // NABLA_DATA_DIR, the cache, or a download
 int V = words.VocabularySize;                                   // 27: '.' and a..z
 Console.WriteLine("1. the data");
 Console.WriteLine($"   {words.Items.Count:N0} names, from {words.Items.Min(w => w.Length)} to {words.MaxLength} characters: {string.Join(", ", words.Items.Take(5))}, ...");

@@ -2,7 +2,7 @@
 // Lesson 5 — makemore, part 4: becoming a backprop ninja. The two-layer MLP with BatchNorm of lesson 4, its forward
 // pass cut into atomic steps, and the backward pass written by hand, one step at a time, each gradient compared
 // with autograd's.
-// Run from the repository root:  dotnet run lessons/05-backprop-by-hand.cs   (needs names.txt: set NABLA_DATA_DIR)
+// Run from the repository root:  dotnet run lessons/05-backprop-by-hand.cs
 //
 // The path of Karpathy's lecture "Building makemore Part 4: Becoming a Backprop Ninja":
 //   1. the forward pass in atomic steps, every intermediate kept (Tensor.RetainGrad), then autograd's backward;
@@ -19,13 +19,7 @@ using Nabla.Tensors;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 int failures = 0;
 
-string? path = Datasets.TryFindLocal("names.txt");
-if (path is null)
-{
-    Console.Error.WriteLine($"names.txt not found: set {Datasets.DataDirVariable} to the folder that holds it");
-    return 2;
-}
-Words words = Words.Load(path);
+Words words = Words.Load(Datasets.Resolve("names.txt"));          // NABLA_DATA_DIR, the cache, or a download
 const int BlockSize = 3;
 var (Xtr, Ytr) = words.Contexts(words.Split(WordSplit.Lecture).Train, BlockSize);   // 182,625 examples
 
