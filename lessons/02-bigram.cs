@@ -84,13 +84,13 @@ foreach (float smoothing in new[] { 1f, 0f })
     Console.WriteLine($"   smoothing {smoothing}: log likelihood {logLikelihood:F2}, nll = {nll:F4}");
     var model = new BigramCounts(V, smoothing);
     model.Fit(xs, ys);
-    Check($"nll (smoothing {smoothing}) = BigramCounts.NegativeLogLikelihood", nll.ToString("F10"), model.NegativeLogLikelihood(xs, ys).ToString("F10"));
+    Check($"nll (smoothing {smoothing}) = BigramCounts.NegativeLogLikelihood", nll.ToString("F10"), model.ExactNegativeLogLikelihood(xs, ys).ToString("F10"));
 }
 // Without smoothing a bigram never seen has probability 0, and a name that contains one has infinite loss.
 var (jx, jy) = words.Contexts(["andrejq"], 1);
 var unsmoothed = new BigramCounts(V, smoothing: 0f);
 unsmoothed.Fit(xs, ys);
-Console.WriteLine($"   'andrejq' ('jq' never occurs): nll {counting.NegativeLogLikelihood(jx, jy):F4} with smoothing, {unsmoothed.NegativeLogLikelihood(jx, jy)} without");
+Console.WriteLine($"   'andrejq' ('jq' never occurs): nll {counting.ExactNegativeLogLikelihood(jx, jy):F4} with smoothing, {unsmoothed.ExactNegativeLogLikelihood(jx, jy)} without");
 Console.WriteLine("   Smoothing costs a little on the data (2.4546 against 2.4540) and makes every name possible.");
 
 // ---- 5. The neural bigram -----------------------------------------------------------------------------

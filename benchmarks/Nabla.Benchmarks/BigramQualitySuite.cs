@@ -27,7 +27,7 @@ public static class BigramQualitySuite
         {
             var counting = new BigramCounts(v, smoothing);
             counting.Fit(x, y);
-            Console.WriteLine($"| {smoothing,9} | {counting.NegativeLogLikelihood(x, y):F4} |");
+            Console.WriteLine($"| {smoothing,9} | {counting.ExactNegativeLogLikelihood(x, y):F4} |");
         }
 
         WordSplits split = words.Split(WordSplit.Lecture);
@@ -41,7 +41,7 @@ public static class BigramQualitySuite
         Console.WriteLine();
         Console.WriteLine("| train  | dev    | test   |");
         Console.WriteLine("|-------:|-------:|-------:|");
-        Console.WriteLine($"| {trained.NegativeLogLikelihood(xtr, ytr):F4} | {trained.NegativeLogLikelihood(xdev, ydev):F4} | {trained.NegativeLogLikelihood(xte, yte):F4} |");
+        Console.WriteLine($"| {trained.ExactNegativeLogLikelihood(xtr, ytr):F4} | {trained.ExactNegativeLogLikelihood(xdev, ydev):F4} | {trained.ExactNegativeLogLikelihood(xte, yte):F4} |");
 
         Console.WriteLine();
         Console.WriteLine($"neural bigram, full-batch gradient descent on all bigrams, lr {NeuralBigram.LectureLearningRate}, {steps} steps");

@@ -117,7 +117,7 @@ internal static class MakemoreCommand
         {
             TrainingResult result = TrainingProgress.Run($"makemore {recipe.Type}", recipe.MaxSteps, output, reporter =>
             {
-                var trainer = new Trainer(recipe.Type, model, optimizer, data.Batch, (x, y) => MakemoreData.Loss(model, x, y), options, run)
+                var trainer = new Trainer(recipe.Type, model, optimizer, data.Batch, model.Loss, options, run)
                 {
                     EvaluateSplit = split => data.Evaluate(model, split, split == Split.Train ? trainSample : int.MaxValue),
                     Sample = g => string.Join(" ", model.Sample(10, words.MaxLength * 2, g).Select(words.Decode)),

@@ -65,9 +65,9 @@ public sealed class BigramCounts : CharModel, ICountingModel
     /// The average negative log likelihood of the examples, −(1/N) Σ log P[a, b], computed in double from the
     /// counts (the number the lecture reports, free of float32 rounding in the sum).
     /// </summary>
-    public double NegativeLogLikelihood(Tensor contexts, Tensor targets)
+    public double ExactNegativeLogLikelihood(Tensor contexts, Tensor targets)
     {
-        (int[] previous, int[] next) = Bigrams(contexts, targets, "NegativeLogLikelihood");
+        (int[] previous, int[] next) = Bigrams(contexts, targets, "ExactNegativeLogLikelihood");
         int v = VocabularySize;
         float[] n = Counts.ToArray();
         var rowSums = new double[v];

@@ -28,6 +28,21 @@ public abstract class CharModel : Module<Tensor, Tensor>
     public abstract bool PredictsEveryPosition { get; }
 
     /// <summary>
+    /// The mean negative log-likelihood per character of targets <paramref name="y"/> given inputs
+    /// <paramref name="x"/>: targets [B] for fixed-context models, [B, T] with −1 where no loss is counted for
+    /// sequence models. What evaluation reports.
+    /// </summary>
+    public Tensor NegativeLogLikelihood(Tensor x, Tensor y)
+    {
+        Tensor logits = Forward(x);
+        if (!PredictsEveryPosition) return logits.CrossEntropy(y);                                  // (B, V) against (B)
+        return logits.Reshape(-1, VocabularySize).CrossEntropy(y.Reshape(-1), ignoreIndex: -1);     // (B·T, V) against (B·T)
+    }
+
+    /// <summary>The training loss: the negative log-likelihood, plus whatever a model adds (a regularization term).</summary>
+    public virtual Tensor Loss(Tensor x, Tensor y) => NegativeLogLikelihood(x, y);
+
+    /// <summary>
     /// Generates items: starting from the start token, samples each next token from the model's distribution
     /// (sharpened or flattened by <paramref name="temperature"/>, limited to the <paramref name="topK"/> most likely
     /// when given) until the stop token 0 or <paramref name="maxLength"/> tokens. Returns the tokens of each

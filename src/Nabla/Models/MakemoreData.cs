@@ -48,15 +48,6 @@ public sealed class MakemoreData
         return (x[index], y[index]);
     }
 
-    /// <summary>The mean loss per character the model's logits give targets <paramref name="y"/>.</summary>
-    public static Tensor Loss(CharModel model, Tensor x, Tensor y)
-    {
-        Tensor logits = model.Forward(x);
-        if (!model.PredictsEveryPosition) return logits.CrossEntropy(y);                 // (B, V) against (B)
-        int v = logits.Size(-1);
-        return logits.Reshape(-1, v).CrossEntropy(y.Reshape(-1), ignoreIndex: -1);      // (B·T, V) against (B·T)
-    }
-
     /// <summary>
     /// The exact mean loss per character over a split's first <paramref name="maxExamples"/> examples (all of them
     /// by default), in chunks, without a graph, in evaluation mode. The splits are shuffled, so a prefix is a sample.
@@ -76,7 +67,7 @@ public sealed class MakemoreData
                 int length = Math.Min(chunk, x.Size(0) - start);
                 Tensor yChunk = y.Narrow(0, start, length);
                 int counted = sequences ? yChunk.ToIntArray().Count(t => t != -1) : length;
-                sum += (double)Loss(model, x.Narrow(0, start, length), yChunk).Item() * counted;
+                sum += (double)model.NegativeLogLikelihood(x.Narrow(0, start, length), yChunk).Item() * counted;
                 characters += counted;
             }
         model.Train(wasTraining);

@@ -50,8 +50,8 @@ public sealed class NeuralBigram : CharModel
     }
 
     /// <summary>The lecture's training loss: the NLL of <paramref name="targets"/> plus Regularization · mean(W²).</summary>
-    public Tensor Loss(Tensor contexts, Tensor targets) =>
-        Forward(contexts).CrossEntropy(targets) + Regularization * Weight.Pow(2f).Mean();
+    public override Tensor Loss(Tensor contexts, Tensor targets) =>
+        NegativeLogLikelihood(contexts, targets) + Regularization * Weight.Pow(2f).Mean();
 
     /// <summary>
     /// The lecture's training: <paramref name="steps"/> steps of gradient descent on the whole of the examples
