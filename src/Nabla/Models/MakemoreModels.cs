@@ -7,6 +7,9 @@ public static class MakemoreModels
 {
     private static readonly Dictionary<string, Func<MakemoreConfig, Generator, CharModel>> Factories = new()
     {
+        ["mlp"] = (config, generator) => new Mlp(config, generator),
+        ["bnmlp"] = (config, generator) => new BatchNormMlp(config, generator),
+        ["wavenet"] = (config, generator) => new WaveNet(config, generator),
     };
 
     public static IEnumerable<string> Names => Factories.Keys;
