@@ -11,7 +11,8 @@ namespace Nabla.Benchmarks;
 /// "makemore-quality MODEL": trains one of the lectures' fixed-context models as its lecture does (the
 /// lectures' split of names.txt, SGD on minibatches of 32, the learning rate dropped tenfold once) and prints
 /// the loss over the whole train and dev splits, the wall time and the target the lecture reached.
-/// <c>--steps N</c> shortens the run (the drop stays where the lecture has it, scaled).
+/// <c>--steps N</c> changes the length (the drop moves with it, scaled); <c>--decay-at N</c> sets the step of the
+/// drop, which then repeats every N steps (0.1, 0.01, 0.001, ...).
 /// </summary>
 public static class MakemoreQualitySuite
 {
@@ -33,7 +34,7 @@ public static class MakemoreQualitySuite
             throw new BadOptionException($"makemore-quality: name a model ({string.Join(", ", Recipes.Keys)})");
         string type = args[0];
         int steps = Measure.Option(args, "makemore-quality", "--steps", recipe.Steps);
-        int decayAt = (int)((long)recipe.DecayAt * steps / recipe.Steps);
+        int decayAt = Measure.Option(args, "makemore-quality", "--decay-at", Math.Max(1, (int)((long)recipe.DecayAt * steps / recipe.Steps)));
         ulong seed = (ulong)Measure.Option(args, "makemore-quality", "--seed", 2147483647);
 
         var words = Words.Load(Datasets.Resolve("names.txt"));
@@ -45,11 +46,11 @@ public static class MakemoreQualitySuite
         var generator = new Generator(seed);
         CharModel model = MakemoreModels.Create(type, recipe.Config, generator);
         Console.WriteLine($"makemore-quality {type}: {model.ParameterCount():N0} parameters, block {block}, {xtr.Size(0):N0} train / {xdev.Size(0):N0} dev examples");
-        Console.WriteLine($"SGD, batch 32, {steps:N0} steps, lr 0.1 then 0.01 from step {decayAt:N0}; seed {seed}; {ParallelFor.MaxThreads} threads, GEMM {Gemm.KernelName}");
+        Console.WriteLine($"SGD, batch 32, {steps:N0} steps, lr 0.1, ×0.1 every {decayAt:N0} steps; seed {seed}; {ParallelFor.MaxThreads} threads, GEMM {Gemm.KernelName}");
 
         var clock = Stopwatch.StartNew();
         int every = Math.Max(1, steps / 10);
-        ContextTraining.Train(model, xtr, ytr, steps, new LearningRateSchedule.StepDecay(0.1f, Math.Max(1, decayAt), 0.1f), generator,
+        ContextTraining.Train(model, xtr, ytr, steps, new LearningRateSchedule.StepDecay(0.1f, decayAt, 0.1f), generator,
             onStep: (i, loss) =>
             {
                 if ((i + 1) % every == 0) Console.WriteLine($"step {i + 1,7:N0}  minibatch loss {loss:F4}  {clock.Elapsed.TotalSeconds,7:F1} s");
