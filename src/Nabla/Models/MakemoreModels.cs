@@ -15,6 +15,9 @@ public static class MakemoreModels
     {
         ["bigram"] = (config, _) => new BigramCounts(config.VocabularySize),
         ["neural-bigram"] = (config, generator) => new NeuralBigram(config.VocabularySize, generator),
+        ["mlp"] = (config, generator) => new Mlp(config, generator),
+        ["bnmlp"] = (config, generator) => new BatchNormMlp(config, generator),
+        ["wavenet"] = (config, generator) => new WaveNet(config, generator),
     };
 
     public static IEnumerable<string> Names => Factories.Keys;

@@ -5,9 +5,9 @@ using Nabla.Tests.Support;
 
 namespace Nabla.Tests.Models;
 
-/// <summary>The makemore lessons run as a reader runs them; each checks itself against the library and exits
+/// <summary>The bigram and backprop-by-hand lessons run as a reader runs them; each checks itself against the library and exits
 /// non-zero on a mismatch, and these tests read the numbers they print.</summary>
-public partial class MakemoreLessonTests
+public partial class BigramLessonTests
 {
     [SkippableFact]
     public async Task BigramLessonPrintsTheLecturesNllAndDrawsTheCountTable()
