@@ -48,24 +48,11 @@ public static class ContextTraining
         return losses;
     }
 
-    /// <summary>The mean cross-entropy over every example of a split, in evaluation mode (BatchNorm uses its
-    /// running statistics) and without a graph, computed <paramref name="chunk"/> rows at a time.</summary>
+    /// <summary>The mean cross-entropy over every example of a split (see <see cref="CharModel.Evaluate"/>).</summary>
     public static float Loss(CharModel model, Tensor x, Tensor y, int chunk = 4096)
     {
         CheckExamples(model, x, y, "ContextTraining.Loss");
-        bool wasTraining = model.IsTraining;
-        model.Eval();
-        double sum = 0;
-        int n = x.Size(0);
-        using (Tensor.NoGrad())
-            for (int start = 0; start < n; start += chunk)
-            {
-                using var scope = new TensorScope();
-                int end = Math.Min(n, start + chunk);
-                sum += (double)model.Forward(x[start..end]).CrossEntropy(y[start..end]).Item() * (end - start);
-            }
-        model.Train(wasTraining);
-        return (float)(sum / n);
+        return model.Evaluate(x, y, chunk);
     }
 
     private static void CheckExamples(CharModel model, Tensor x, Tensor y, string where)

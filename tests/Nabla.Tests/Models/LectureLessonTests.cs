@@ -79,7 +79,11 @@ public class LectureLessonTests
 
     internal static void DeletePictures(string[] pictures)
     {
-        foreach (string picture in pictures) File.Delete(Path.Combine(Lessons.RepositoryRoot(), picture));
+        foreach (string picture in pictures)
+        {
+            string path = Path.Combine(Lessons.RepositoryRoot(), picture);
+            if (File.Exists(path)) File.Delete(path);
+        }
     }
 
     /// <summary>Each picture was written by this run and is a PNG of some substance.</summary>
