@@ -35,6 +35,9 @@ public static unsafe class AttentionKernel
     /// <summary>Keys per block: columns of a score tile (a 32 × 64 tile is 8 KiB, at home in L1).</summary>
     internal const int KeyBlock = 64;
 
+    /// <summary>Fewest queries in a block for which transposing k (hs · keys moves) pays: below, each score is a dot product of two rows.</summary>
+    private const int MinRowsTransposed = 4;
+
     /// <summary>Fewest multiply-adds worth handing to another core.</summary>
     private const long MinFmaPerTask = 1L << 17;
 
@@ -101,7 +104,7 @@ public static unsafe class AttentionKernel
 
     private readonly struct ForwardBlocks(Sizes z, float* q, float* k, float* v, float* o, float* lse) : ILaneRange
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining), SkipLocalsInit]
         public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             int hs = z.HeadSize, blocks = Blocks(z.Queries);
@@ -119,11 +122,13 @@ public static unsafe class AttentionKernel
                         int head = unit / blocks, i0 = unit % blocks * QueryBlock;
                         int rows = Math.Min(QueryBlock, z.Queries - i0), seen = z.KeysSeen(i0, rows);
                         long kvHead = (long)head * z.Keys * hs, qHead = (long)head * z.Queries * hs;
-                        // kᵀ of this head, extended as later query blocks see further.
+                        // kᵀ of this head, extended as later query blocks see further; a block of a few
+                        // queries (a step of generation) reads k's rows directly rather than transpose them all.
+                        bool direct = rows < MinRowsTransposed;
                         if (head != packedHead) (packedHead, packed) = (head, 0);
-                        if (packed < seen) Transpose(k + kvHead, kt, packed, seen, hs, z.Keys);
-                        packed = Math.Max(packed, seen);
-                        ForwardBlock<T>(z, i0, rows, seen, q + qHead + (long)i0 * hs, kt, v + kvHead,
+                        if (!direct && packed < seen) Transpose(k + kvHead, kt, packed, seen, hs, z.Keys);
+                        if (!direct) packed = Math.Max(packed, seen);
+                        ForwardBlock<T>(z, i0, rows, seen, q + qHead + (long)i0 * hs, direct ? null : kt, k + kvHead, v + kvHead,
                             o + qHead + (long)i0 * hs, lse + (long)head * z.Queries + i0, tile, max, sum);
                     }
                 }
@@ -136,7 +141,7 @@ public static unsafe class AttentionKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void ForwardBlock<T>(Sizes z, int i0, int rows, int seen, float* q, float* kt, float* v,
+    private static void ForwardBlock<T>(Sizes z, int i0, int rows, int seen, float* q, float* kt, float* k, float* v,
         float* o, float* lse, float* tile, float* max, float* sum) where T : struct, ILanes<T>
     {
         int hs = z.HeadSize;
@@ -146,7 +151,8 @@ public static unsafe class AttentionKernel
         {
             int n = Math.Min(KeyBlock, seen - j0);
             // s = scale · q kᵀ for this tile: [rows, n]
-            AttentionTile.Multiply<T>(rows, n, hs, z.Scale, q, hs, 1, kt + j0, z.Keys, tile, KeyBlock, accumulate: false);
+            if (kt != null) AttentionTile.Multiply<T>(rows, n, hs, z.Scale, q, hs, 1, kt + j0, z.Keys, tile, KeyBlock, accumulate: false);
+            else AttentionTile.DotRows<T>(rows, n, hs, z.Scale, q, k + (long)j0 * hs, tile, KeyBlock);
             for (int r = 0; r < rows; r++)
             {
                 float* s = tile + r * KeyBlock;
@@ -175,7 +181,7 @@ public static unsafe class AttentionKernel
     private readonly struct BackwardHeads(Sizes z, float* q, float* k, float* v, float* o, float* lse,
         float* dO, float* dq, float* dk, float* dv) : ILaneRange
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining), SkipLocalsInit]
         public void Run<T>(int start, int end) where T : struct, ILanes<T>
         {
             int hs = z.HeadSize;

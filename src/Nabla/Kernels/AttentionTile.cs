@@ -13,7 +13,7 @@ namespace Nabla.Kernels;
 /// Four rows of c and two registers of columns are held in eight accumulators: each step of p loads two
 /// registers of b and broadcasts four elements of a into eight multiply-adds, enough independent chains
 /// to keep the FMA units busy. Narrower column tails take one register, then one float (<see cref="Lanes1"/>).
-/// Every element of c is a sum over p in order, whatever the lane width's blocking.
+/// Which loop computes an element of c depends only on the sizes, never on the thread count.
 /// </remarks>
 internal static unsafe class AttentionTile
 {
@@ -100,13 +100,30 @@ internal static unsafe class AttentionTile
         Put(c3, s, ref c[3 * ldc], accumulate);
     }
 
+    /// <summary>One row: even and odd p in two accumulators, so two multiply-add chains overlap.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void OneRowOneRegister<T>(int k, float alpha, float* a, int aCol, float* b, int ldb, float* c, bool accumulate)
         where T : struct, ILanes<T>
     {
-        T c0 = T.Broadcast(0f);
-        for (int p = 0; p < k; p++) c0 = T.MultiplyAdd(T.Broadcast(a[(long)p * aCol]), T.Load(in b[(long)p * ldb], 0), c0);
-        Put(c0, T.Broadcast(alpha), ref c[0], accumulate);
+        T even = T.Broadcast(0f), odd = even;
+        int p = 0;
+        for (; p <= k - 2; p += 2)
+        {
+            even = T.MultiplyAdd(T.Broadcast(a[(long)p * aCol]), T.Load(in b[(long)p * ldb], 0), even);
+            odd = T.MultiplyAdd(T.Broadcast(a[(long)(p + 1) * aCol]), T.Load(in b[(long)(p + 1) * ldb], 0), odd);
+        }
+        if (p < k) even = T.MultiplyAdd(T.Broadcast(a[(long)p * aCol]), T.Load(in b[(long)p * ldb], 0), even);
+        Put(even + odd, T.Broadcast(alpha), ref c[0], accumulate);
+    }
+
+    /// <summary>c[i, j] = alpha · a_i · b_j for rows a_i of a [m, k] and b_j of b [n, k], both row-major with
+    /// stride k: the scores of a few queries, with no transposed copy of the keys.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    public static void DotRows<T>(int m, int n, int k, float alpha, float* a, float* b, float* c, int ldc) where T : struct, ILanes<T>
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                c[(long)i * ldc + j] = alpha * RowMath.Dot<T>(in a[(long)i * k], in b[(long)j * k], k);
     }
 
     /// <summary>c = alpha · sum, or c += alpha · sum.</summary>

@@ -42,8 +42,9 @@ public class AttentionTests
     [Fact]
     public void EveryLaneWidthGivesTheSameAttention()
     {
-        // Head size 40 (two registers of 16 and a tail of 8; five of 8) and 70 keys: every tail of every width.
-        const int heads = 2, queries = 70, keys = 70, headSize = 40;
+        // Head size 40 (two registers of 16 and a tail of 8; five of 8) and 70 keys: every tail of every width;
+        // 67 queries: the last block of 3 takes the scores as dot products of rows.
+        const int heads = 2, queries = 67, keys = 70, headSize = 40;
         var data = new Problem(heads, queries, keys, headSize, causal: true, seed: 5);
         foreach (var (name, forward, backward) in Widths())
         {
