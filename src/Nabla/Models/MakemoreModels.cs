@@ -7,6 +7,10 @@ public static class MakemoreModels
 {
     private static readonly Dictionary<string, Func<MakemoreConfig, Generator, CharModel>> Factories = new()
     {
+        ["rnn"] = (config, generator) => new Rnn(config, generator),
+        ["gru"] = (config, generator) => new Gru(config, generator),
+        ["bow"] = (config, generator) => new BagOfWords(config, generator),
+        ["transformer"] = (config, generator) => new Transformer(config, generator),
     };
 
     public static IEnumerable<string> Names => Factories.Keys;
