@@ -64,12 +64,14 @@ public static class MakemoreSeqSuite
         Console.WriteLine($"train {splits.Train.Count:N0} names, test {splits.Test.Count:N0}; run directory {runPath}");
         Console.WriteLine($"{"step",7} {"train",8} {"test",8} {"best",8} {"seconds",8}");
         var clock = Stopwatch.StartNew();
+        float bestSoFar = float.PositiveInfinity;
         var trainer = new Trainer(type, model, optimizer, batches.Next, loss, options, run)
         {
             OnStep = m =>
             {
-                if (m.ValLoss is float v)
-                    Console.WriteLine($"{m.Step,7} {m.EvalTrainLoss,8:F4} {v,8:F4} {"",8} {m.ElapsedSeconds,8:F0}");
+                if (m.ValLoss is not float v) return;
+                bestSoFar = Math.Min(bestSoFar, v);
+                Console.WriteLine($"{m.Step,7} {m.EvalTrainLoss,8:F4} {v,8:F4} {bestSoFar,8:F4} {m.ElapsedSeconds,8:F0}");
             },
         };
         TrainingResult result = trainer.Run();
