@@ -21,7 +21,8 @@ namespace Nabla.Benchmarks;
 /// block 16, n_embd 64, 4 heads, 4 layers, batch 32): forward, loss (cross-entropy, ignore index −1),
 /// backward and an AdamW step, Nabla beside the same model in TorchSharp (libtorch) with the same weights and
 /// the same batch, on the same number of threads, in alternating rounds. Then where each one's step goes:
-/// forward, backward, optimizer.
+/// forward, backward, optimizer; <c>--profile</c> adds each part of a block (LayerNorm, attention, MLP)
+/// forward and backward on its own.
 /// </summary>
 public static class MakemoreSpeedSuite
 {
@@ -106,7 +107,34 @@ public static class MakemoreSpeedSuite
         Row("Nabla", n, phases, stepBytes);
         Row("TorchSharp", t, torchPhases, null);
         Console.WriteLine($"speed-up (Nabla steps/s ÷ torch steps/s): {t / n:F2}x, goal {Goal:F1}x");
+        if (args.Contains("--profile")) Profile(model, torchModel, seconds / rounds);
         return 0;
+    }
+
+    /// <summary>
+    /// Where a step's time goes, part by part: each of a block's pieces run alone on a leaf input of the
+    /// step's shape (B, T, C) = (32, 16, 64), forward then backward of a fixed output gradient, both libraries.
+    /// </summary>
+    private static void Profile(Nabla.Models.Transformer model, TorchTransformer torchModel, double seconds)
+    {
+        Nabla.Models.Transformer.Block block = model.Blocks[0];
+        TorchBlock torchBlock = torchModel.Blocks[0];
+        Tensor x = Tensor.Randn([Batch, Block, Embd], new Generator(5)).RequireGrad();
+        Tensor dy = Tensor.Randn([Batch, Block, Embd], new Generator(6));
+        TT tx = torch.tensor(x.ToArray(), [Batch, Block, Embd]).requires_grad_(true);
+        TT tdy = torch.tensor(dy.ToArray(), [Batch, Block, Embd]);
+        Console.WriteLine($"per part, forward + backward at (B, T, C) = ({Batch}, {Block}, {Embd}), median µs:");
+        Console.WriteLine($"{"part",-28} {"Nabla µs",9} {"torch µs",9} {"ratio",6}");
+        void Part(string name, Func<Tensor, Tensor> nabla, Func<TT, TT> torchPart)
+        {
+            double n = Measure.MedianSeconds(() => { using var s = new TensorScope(); nabla(x).Backward(dy); x.Grad = null; }, minSeconds: seconds);
+            double t = Measure.MedianSeconds(() => { using var s = NewDisposeScope(); torchPart(tx).backward([tdy]); tx.grad?.zero_(); }, minSeconds: seconds);
+            Console.WriteLine($"{name,-28} {n * 1e6,9:F0} {t * 1e6,9:F0} {t / n,6:F2}");
+        }
+        Part("LayerNorm", block.Ln1.Forward, torchBlock.ln_1.call);
+        Part("attention (c_attn … c_proj)", block.Attn.Forward, torchBlock.attn.call);
+        Part("MLP (c_fc, GELU, c_proj)", block.Mlp.Forward, torchBlock.mlp.call);
+        Part("whole block", block.Forward, torchBlock.call);
     }
 
     private static void Row(string name, double median, double[] phases, long? bytes)
@@ -137,11 +165,13 @@ public static class MakemoreSpeedSuite
     private sealed class TorchTransformer : nn.Module<TT, TT>
     {
         private readonly Embedding wte = nn.Embedding(Vocab, Embd), wpe = nn.Embedding(Block, Embd);
-        private readonly ModuleList<TorchBlock> h = nn.ModuleList(Enumerable.Range(0, Layers).Select(_ => new TorchBlock()).ToArray());
+        internal readonly ModuleList<TorchBlock> h = nn.ModuleList(Enumerable.Range(0, Layers).Select(_ => new TorchBlock()).ToArray());
         private readonly LayerNorm ln_f = nn.LayerNorm(Embd);
         private readonly Linear lm_head = nn.Linear(Embd, Vocab, hasBias: false);
 
         public TorchTransformer() : base("Transformer") => RegisterComponents();
+
+        public IReadOnlyList<TorchBlock> Blocks => h.ToList();
 
         public override TT forward(TT idx)
         {
@@ -153,9 +183,9 @@ public static class MakemoreSpeedSuite
 
     private sealed class TorchBlock : nn.Module<TT, TT>
     {
-        private readonly LayerNorm ln_1 = nn.LayerNorm(Embd), ln_2 = nn.LayerNorm(Embd);
-        private readonly TorchAttention attn = new();
-        private readonly TorchMlp mlp = new();
+        internal readonly LayerNorm ln_1 = nn.LayerNorm(Embd), ln_2 = nn.LayerNorm(Embd);
+        internal readonly TorchAttention attn = new();
+        internal readonly TorchMlp mlp = new();
 
         public TorchBlock() : base("Block") => RegisterComponents();
 
