@@ -63,6 +63,9 @@ public sealed partial class Gpt : Module<Tensor, Tensor>
     /// <summary>The tied head's weight: the token embedding [V, C].</summary>
     public Tensor LmHeadWeight => Transformer.Wte.Weight;
 
+    /// <summary>Parameters without the position embedding (nanoGPT's count: the token embedding is also the head, so it stays).</summary>
+    public long NonEmbeddingParameterCount() => ParameterCount() - Transformer.Wpe.Weight.Count;
+
     /// <summary>idx (B, T) int32, T ≤ BlockSize → logits (B, T, V) at every position.</summary>
     public override Tensor Forward(Tensor idx) => Head(Hidden(idx));
 
