@@ -47,7 +47,7 @@ internal static class GptTrainCommand
         {
             if (saved is null || saved["job"]?.ToString() != GptCommand.ModelKind)
                 throw new UsageException($"--resume: '{outPath}' holds no run of nabla gpt train");
-            config = Checked(() => configName is null ? GptTrainConfig.FromRun(saved, "config.json") : GptTrainConfig.Load(configName));
+            config = Checked(() => configName is null ? GptTrainConfig.FromRun(saved, Path.Combine(outPath, "config.json")) : GptTrainConfig.Load(configName));
             dataPath ??= saved["data"]?.ToString();
         }
         else
@@ -63,8 +63,11 @@ internal static class GptTrainCommand
         var run = new RunDirectory(outPath);
         if (!resume && File.Exists(run.LatestCheckpoint))
             throw new UsageException($"{run.Path} already holds a run: pass --resume to continue it, or choose another --out");
-        if (resume && saved!["vocab_size"]?.ToString() != data.VocabSize.ToString(CultureInfo.InvariantCulture) | saved["chars"]?.ToString() != data.Meta["chars"]?.ToString())
-            throw new InvalidDataException($"vocabulary mismatch: the run in {run.Path} was trained on a vocabulary of {saved["vocab_size"]}, the data in {data.Path} has {data.VocabSize} ({data.Meta["tokenizer"]})");
+        bool sameVocabulary = saved?["vocab_size"]?.ToString() == data.VocabSize.ToString(CultureInfo.InvariantCulture)
+                              && saved["tokenizer"]?.ToString() == data.Meta["tokenizer"]?.ToString()
+                              && saved["chars"]?.ToString() == data.Meta["chars"]?.ToString();
+        if (resume && !sameVocabulary)
+            throw new InvalidDataException($"vocabulary mismatch: the run in {run.Path} was trained on a vocabulary of {saved!["vocab_size"]}, the data in {data.Path} has {data.VocabSize} ({data.Meta["tokenizer"]})");
 
         var model = new Gpt(config.Model(data.VocabSize), new Generator((ulong)config.Seed));
         output.WriteLine($"{data.Path}: {data.Train.Length:N0} train and {data.Val.Length:N0} val tokens, vocabulary {data.VocabSize:N0} ({data.Meta["tokenizer"]})");

@@ -72,6 +72,8 @@ public sealed partial class Gpt : Module<Tensor, Tensor>
     /// <summary>Logits (B, T, V) and the mean cross-entropy of predicting <paramref name="targets"/> (B, T) from them.</summary>
     public (Tensor Logits, Tensor Loss) Forward(Tensor idx, Tensor targets)
     {
+        if (!targets.Shape.SequenceEqual(idx.Shape))
+            throw new ArgumentException($"Gpt: targets {Shapes.Format(targets.Shape)} must have the shape of idx {Shapes.Format(idx.Shape)}");
         Tensor logits = Forward(idx);                                       // (B, T, V)
         int B = idx.Size(0), T = idx.Size(1), V = Config.VocabSize;
         Tensor loss = logits.Reshape(B * T, V).CrossEntropy(targets.Reshape(B * T)); // (B·T, V), (B·T) → ()

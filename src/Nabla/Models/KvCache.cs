@@ -12,7 +12,8 @@ namespace Nabla.Models;
 /// </code>
 /// Attention for the new positions is computed here with tensor operations from each block's own c_attn and
 /// c_proj weights, the same arithmetic as <see cref="CausalSelfAttention"/> restricted to the new rows.
-/// Generation runs in evaluation mode (no dropout) and without a graph.
+/// It computes without a graph; put the model in evaluation mode first (<see cref="Gpt.Generate"/> does), or the
+/// MLP's dropout would act.
 /// </summary>
 public sealed class KvCache
 {

@@ -50,6 +50,7 @@ public class GptTests
     {
         var model = new Gpt(Small);
         Assert.Contains("length 9 does not fit the block size 8", Assert.Throws<ArgumentException>(() => model.Forward(Tensor.ZerosInt(1, 9))).Message);
+        Assert.Contains("targets [2,3] must have the shape of idx [1,3]", Assert.Throws<ArgumentException>(() => model.Forward(Tensor.ZerosInt(1, 3), Tensor.ZerosInt(2, 3))).Message);
         Assert.Contains("idx must be int32 (B, T)", Assert.Throws<ArgumentException>(() => model.Forward(Tensor.Zeros(1, 3))).Message);
         Assert.Contains("n_embd 10 must be a multiple of n_head 4", Assert.Throws<ArgumentException>(() => new Gpt(Small with { NEmbd = 10, NHead = 4 })).Message);
         Assert.Contains("prompt token 13 is outside", Assert.Throws<ArgumentException>(() => model.Generate([13], 3, new Generator(1))).Message);
