@@ -34,6 +34,22 @@ public class GptDataTests : IDisposable
     }
 
     [Fact]
+    public void Gpt2TokensDecodeBackToEachPartOfTheText()
+    {
+        Directory.CreateDirectory(dir);
+        string input = Path.Combine(dir, "text.txt"), text = string.Concat(Enumerable.Repeat("Hello, world! Ünïcödé 🙂 text.\n", 10));
+        File.WriteAllText(input, text);
+        PreparedCounts counts = GptData.Prepare(input, "gpt2", Path.Combine(dir, "out"));
+        GptData data = GptData.Load(Path.Combine(dir, "out"));
+        Assert.Equal(50257, counts.VocabSize);
+        Assert.Equal("gpt2", data.Meta["tokenizer"]!.ToString());
+        int cut = (int)(text.EnumerateRunes().Count() * 0.9);
+        string head = string.Concat(text.EnumerateRunes().Take(cut).Select(r => r.ToString()));
+        Assert.Equal(head, data.Tokenizer.Decode(data.Train.Select(t => (int)t).ToArray()));
+        Assert.Equal(text[head.Length..], data.Tokenizer.Decode(data.Val.Select(t => (int)t).ToArray()));
+    }
+
+    [Fact]
     public void TokenFilesAreLittleEndianUInt16()
     {
         Directory.CreateDirectory(dir);
