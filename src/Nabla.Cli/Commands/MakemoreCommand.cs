@@ -124,31 +124,21 @@ internal static class MakemoreCommand
         if (!resume) run.WriteConfig(Config(recipe, input, seed));
 
         int trainSample = model.PredictsEveryPosition ? 1000 : 20_000;
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCtrlC;
-        try
+        TrainingResult result = CtrlC.Cancels(cancel => TrainingProgress.Run($"makemore {recipe.Type}", recipe.MaxSteps, output, reporter =>
         {
-            TrainingResult result = TrainingProgress.Run($"makemore {recipe.Type}", recipe.MaxSteps, output, reporter =>
+            var trainer = new Trainer(recipe.Type, model, optimizer, data.Batch, model.Loss, options, run)
             {
-                var trainer = new Trainer(recipe.Type, model, optimizer, data.Batch, model.Loss, options, run)
-                {
-                    EvaluateSplit = split => data.Evaluate(model, split, split == Split.Train ? trainSample : int.MaxValue),
-                    Sample = g => string.Join(" ", model.Sample(10, words.MaxLength * 2, g).Select(words.Decode)),
-                    OnStep = m => reporter.Step(m.Step, string.Create(CultureInfo.InvariantCulture,
-                        $"loss {m.TrainLoss:F4}{(m.ValLoss is float v ? $"  val {v:F4}" : "")}  lr {m.LearningRate:G3}  {m.TokensPerSecond:N0} tok/s")),
-                    OnMessage = reporter.Line,
-                };
-                return trainer.Run(resume, cancel.Token);
-            }, logEvery: options.LogInterval);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{(result.Interrupted ? "interrupted" : "done")} at step {result.Step}: best val loss {result.BestValLoss:F4}; run in {run.Path}"));
-            if (result.Interrupted) throw new OperationCanceledException($"interrupted at step {result.Step}; continue with --resume --out {run.Path}");
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCtrlC;
-        }
+                EvaluateSplit = split => data.Evaluate(model, split, split == Split.Train ? trainSample : int.MaxValue),
+                Sample = g => string.Join(" ", model.Sample(10, words.MaxLength * 2, g).Select(words.Decode)),
+                OnStep = m => reporter.Step(m.Step, string.Create(CultureInfo.InvariantCulture,
+                    $"loss {m.TrainLoss:F4}{(m.ValLoss is float v ? $"  val {v:F4}" : "")}  lr {m.LearningRate:G3}  {m.TokensPerSecond:N0} tok/s")),
+                OnMessage = reporter.Line,
+            };
+            return trainer.Run(resume, cancel);
+        }, logEvery: options.LogInterval));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{(result.Interrupted ? "interrupted" : "done")} at step {result.Step}: best val loss {result.BestValLoss:F4}; run in {run.Path}"));
+        if (result.Interrupted) throw new OperationCanceledException($"interrupted at step {result.Step}; continue with --resume --out {run.Path}");
     }
 
     /// <summary>The model's recipe, with what config.json saved (on resume) and then the options given on top.</summary>
