@@ -59,7 +59,7 @@ public static class RunPlots
     public static Plot LearningRate(RunMetrics metrics)
     {
         var plot = new Plot();
-        Add(plot, metrics.Column("learning rate", "step", "lr"), logY: false, markers: false);
+        Add(plot, metrics.Column("learning rate", "step", "lr"), logY: false, markers: false, legend: false);
         plot.Title("learning rate");
         plot.XLabel("step");
         plot.YLabel("learning rate");
@@ -70,7 +70,7 @@ public static class RunPlots
     public static Plot Throughput(RunMetrics metrics)
     {
         var plot = new Plot();
-        Add(plot, metrics.Column("tokens/s", "elapsed_seconds", "tokens_per_second"), logY: false, markers: false);
+        Add(plot, metrics.Column("tokens/s", "elapsed_seconds", "tokens_per_second"), logY: false, markers: false, legend: false);
         plot.Title("throughput");
         plot.XLabel("elapsed seconds");
         plot.YLabel("tokens per second");
@@ -81,8 +81,7 @@ public static class RunPlots
     public static Plot Embedding(RunEmbedding embedding)
     {
         var plot = new Plot();
-        var markers = plot.Add.Markers(embedding.X, embedding.Y, MarkerShape.FilledCircle, 22, Colors.SteelBlue);
-        markers.LegendText = "";
+        plot.Add.Markers(embedding.X, embedding.Y, MarkerShape.FilledCircle, 22, Colors.SteelBlue);
         for (int i = 0; i < embedding.Labels.Count; i++)
         {
             var text = plot.Add.Text(embedding.Labels[i], embedding.X[i], embedding.Y[i]);
@@ -97,7 +96,7 @@ public static class RunPlots
         return plot;
     }
 
-    private static void Add(Plot plot, Series series, bool logY, bool markers)
+    private static void Add(Plot plot, Series series, bool logY, bool markers, bool legend = true)
     {
         double[] x = series.X, y = series.Y;
         if (logY)
@@ -109,7 +108,7 @@ public static class RunPlots
         }
         if (x.Length == 0) return;
         var scatter = plot.Add.Scatter(x, y);
-        scatter.LegendText = series.Name;
+        if (legend) scatter.LegendText = series.Name;
         scatter.LineWidth = markers ? 2 : 1.5f;
         scatter.MarkerSize = markers ? 6 : 0;
     }

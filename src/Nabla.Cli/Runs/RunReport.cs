@@ -54,13 +54,15 @@ public static partial class RunReport
         return path;
     }
 
-    /// <summary>The plot as inline SVG. The XML declaration is dropped (HTML has none inside a page) and the
-    /// clip-path ids are prefixed with the chart's, so that ids stay unique with several charts in one page.</summary>
+    /// <summary>The plot as inline SVG. The XML declaration is dropped (HTML has none inside a page), the clip-path
+    /// ids are prefixed with the chart's so that ids stay unique with several charts in one page, and a viewBox
+    /// lets the page scale the chart to a narrow window instead of cropping it.</summary>
     private static string Chart(Plot plot, string id)
     {
         string svg = plot.GetSvgXml(RunPlots.Width, RunPlots.Height);
         int start = svg.IndexOf("<svg", StringComparison.Ordinal);
         svg = svg[Math.Max(0, start)..].Replace("id=\"", $"id=\"{id}-").Replace("url(#", $"url(#{id}-");
+        svg = svg.Replace("<svg ", $"<svg viewBox=\"0 0 {RunPlots.Width} {RunPlots.Height}\" ", StringComparison.Ordinal);
         return $"<figure id=\"chart-{id}\" class=\"chart\">{svg}</figure>\n";
     }
 
