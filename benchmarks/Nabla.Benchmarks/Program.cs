@@ -15,6 +15,9 @@ public static class Program
         ["tokenizer"] = ("Encode MB/s: gpt2, cl100k, o200k beside ML.Tokenizers and SharpToken", TokenizerEncodeSuite.Run),
         ["bpe-train"] = ("BPE training time: vocab 4096 on tinyshakespeare; incremental vs textbook", BpeTrainSuite.Run),
         ["train"] = ("one training step with modules and AdamW beside TorchSharp: makemore MLP, transformer blocks", TrainStepSuite.Run),
+        ["bigram"] = ("makemore lecture 1: the counting and the neural bigram's NLL on names.txt (quality, not speed)", BigramQualitySuite.Run),
+        ["makemore-quality"] = ("train a lecture model (mlp, bnmlp, wavenet) as its lecture does: train/dev loss, wall time", MakemoreQualitySuite.Run),
+        ["attention"] = ("fused causal attention forward and forward+backward beside libtorch SDPA at nanoGPT shakespeare-char sizes", AttentionSuite.Run),
         ["ops"] = ("fused softmax, cross-entropy, layer norm, GELU, elementwise beside libtorch at small-GPT sizes", FusedOpsSuite.Run),
     };
 

@@ -74,6 +74,7 @@ internal static class MakemoreCommand
         string input = parse.GetValue(InputOption) ?? saved?["input"]?.GetValue<string>() ?? Datasets.Resolve("names.txt");
         Words words = Words.Load(input);
         MakemoreRecipe recipe = Recipe(parse, type!, words, resume || sampleOnly ? saved : null);
+        var sampling = SamplingOptions(parse, words);
         int seed = parse.GetValue(SeedOption);
         CharModel model = MakemoreModels.Create(type!, recipe.Model, new Generator((ulong)seed));
         WordSplits splits = words.Split(recipe.Split, recipe.Split == WordSplit.Lecture ? 42UL : (ulong)seed);
@@ -89,13 +90,26 @@ internal static class MakemoreCommand
         string checkpoint = File.Exists(run.BestCheckpoint) ? run.BestCheckpoint : run.LatestCheckpoint;
         if (!File.Exists(checkpoint)) throw new FileNotFoundException($"no checkpoint in {run.CheckpointsPath} to sample from");
         Checkpoint.LoadModel(checkpoint, type!, model);
-        PrintSamples(parse, model, words, splits, seed, output);
+        PrintSamples(sampling, model, words, splits, seed, output);
         return NablaApp.ExitOk;
     }
 
     private static void Train(RunDirectory run, MakemoreRecipe recipe, CharModel model, Words words, WordSplits splits, int seed, string input, bool resume, TextWriter output)
     {
         var data = new MakemoreData(words, splits, model, recipe.BatchSize);
+        if (model is ICountingModel counting)
+        {
+            // Trained by counting: one pass over the training examples, nothing to resume.
+            if (!resume) run.WriteConfig(Config(recipe, input, seed));
+            var (x, y) = words.Contexts(splits.Train, model.BlockSize);
+            counting.Fit(x, y);
+            float train = data.Evaluate(model, Split.Train), val = data.Evaluate(model, Split.Val);
+            Checkpoint.Save(run.LatestCheckpoint, recipe.Type, model, optimizer: null,
+                new TrainingState(0, val, Generator.Default.State, Generator.Default.State));
+            File.Copy(run.LatestCheckpoint, run.BestCheckpoint, overwrite: true);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"counted {x.Size(0):N0} examples: train loss {train:F4}, val loss {val:F4}; run in {run.Path}"));
+            return;
+        }
         Optimizer optimizer = recipe.Optimizer == OptimizerKind.Sgd
             ? new Sgd(model.Parameters(), recipe.LearningRate, weightDecay: recipe.WeightDecay)
             : new AdamW(model.Parameters(), recipe.LearningRate, beta2: 0.99f, weightDecay: recipe.WeightDecay);
@@ -117,7 +131,7 @@ internal static class MakemoreCommand
         {
             TrainingResult result = TrainingProgress.Run($"makemore {recipe.Type}", recipe.MaxSteps, output, reporter =>
             {
-                var trainer = new Trainer(recipe.Type, model, optimizer, data.Batch, (x, y) => MakemoreData.Loss(model, x, y), options, run)
+                var trainer = new Trainer(recipe.Type, model, optimizer, data.Batch, model.Loss, options, run)
                 {
                     EvaluateSplit = split => data.Evaluate(model, split, split == Split.Train ? trainSample : int.MaxValue),
                     Sample = g => string.Join(" ", model.Sample(10, words.MaxLength * 2, g).Select(words.Decode)),
@@ -203,7 +217,8 @@ internal static class MakemoreCommand
     };
 
     /// <summary>Samples, sorted into makemore's three groups: already in the training set, in the test set, and new.</summary>
-    private static void PrintSamples(ParseResult parse, CharModel model, Words words, WordSplits splits, int seed, TextWriter output)
+    /// <summary>The sampling options, checked before any training so a bad one costs nothing.</summary>
+    private static (int Count, float Temperature, int? TopK) SamplingOptions(ParseResult parse, Words words)
     {
         int count = parse.GetValue(NumSamplesOption);
         if (count is < 1 or > MaxSamples) throw new UsageException($"--num-samples must be in [1, {MaxSamples:N0}], got {count}");
@@ -211,7 +226,12 @@ internal static class MakemoreCommand
         if (!(temperature > 0f && float.IsFinite(temperature))) throw new UsageException($"--temperature must be positive, got {temperature}");
         int? topK = parse.GetValue(TopKOption);
         if (topK is int k && (k < 1 || k > words.VocabularySize)) throw new UsageException($"--top-k must be in [1, {words.VocabularySize}], got {k}");
+        return (count, temperature, topK);
+    }
 
+    private static void PrintSamples((int Count, float Temperature, int? TopK) sampling, CharModel model, Words words, WordSplits splits, int seed, TextWriter output)
+    {
+        var (count, temperature, topK) = sampling;
         var samples = model.Sample(count, words.MaxLength * 2, new Generator((ulong)seed + 7), temperature, topK).Select(words.Decode).ToList();
         var train = splits.Train.ToHashSet();
         var test = splits.Test.ToHashSet();

@@ -28,6 +28,49 @@ public abstract class CharModel : Module<Tensor, Tensor>
     public abstract bool PredictsEveryPosition { get; }
 
     /// <summary>
+    /// The mean negative log-likelihood per character of targets <paramref name="y"/> given inputs
+    /// <paramref name="x"/>: targets [B] for fixed-context models, [B, T] with −1 where no loss is counted for
+    /// sequence models. What evaluation reports.
+    /// </summary>
+    public Tensor NegativeLogLikelihood(Tensor x, Tensor y)
+    {
+        Tensor logits = Forward(x);
+        if (!PredictsEveryPosition) return logits.CrossEntropy(y);                                  // (B, V) against (B)
+        return logits.Reshape(-1, VocabularySize).CrossEntropy(y.Reshape(-1), ignoreIndex: -1);     // (B·T, V) against (B·T)
+    }
+
+    /// <summary>The training loss: the negative log-likelihood, plus whatever a model adds (a regularization term).</summary>
+    public virtual Tensor Loss(Tensor x, Tensor y) => NegativeLogLikelihood(x, y);
+
+    /// <summary>
+    /// The exact mean negative log-likelihood per character over every example of (<paramref name="x"/>,
+    /// <paramref name="y"/>), <paramref name="chunk"/> rows at a time, in evaluation mode (BatchNorm uses its
+    /// running statistics) and without a graph: the number the lectures report for a split.
+    /// </summary>
+    public float Evaluate(Tensor x, Tensor y, int chunk = 4096)
+    {
+        if (x.Rank != 2 || x.Size(0) == 0 || y.Size(0) != x.Size(0))
+            throw new ArgumentException($"{GetType().Name}.Evaluate: expected X (N, T) and Y of N rows with N > 0, got X {Shapes.Format(x.Shape)} and Y {Shapes.Format(y.Shape)}");
+        bool wasTraining = IsTraining;
+        Eval();
+        double sum = 0;
+        long characters = 0;
+        using (Tensor.NoGrad())
+            for (int start = 0; start < x.Size(0); start += chunk)
+            {
+                using var scope = new TensorScope();
+                int length = Math.Min(chunk, x.Size(0) - start);
+                Tensor yChunk = y.Narrow(0, start, length);
+                // Sequence targets mark the positions after the stop token with −1: they carry no loss.
+                int counted = PredictsEveryPosition ? yChunk.ToIntArray().Count(t => t != -1) : length;
+                sum += (double)NegativeLogLikelihood(x.Narrow(0, start, length), yChunk).Item() * counted;
+                characters += counted;
+            }
+        Train(wasTraining);
+        return (float)(sum / characters);
+    }
+
+    /// <summary>
     /// Generates items: starting from the start token, samples each next token from the model's distribution
     /// (sharpened or flattened by <paramref name="temperature"/>, limited to the <paramref name="topK"/> most likely
     /// when given) until the stop token 0 or <paramref name="maxLength"/> tokens. Returns the tokens of each

@@ -13,7 +13,6 @@ namespace Nabla.Models;
 public sealed class MakemoreData
 {
     private readonly Dictionary<Split, (Tensor X, Tensor Y)> examples = [];
-    private readonly bool sequences;
 
     public Words Words { get; }
     public WordSplits Splits { get; }
@@ -25,11 +24,10 @@ public sealed class MakemoreData
         Words = words;
         Splits = splits;
         BatchSize = batchSize;
-        sequences = model.PredictsEveryPosition;
         foreach (var (split, items) in new[] { (Split.Train, splits.Train), (Split.Val, splits.Val) })
         {
             if (items.Count == 0) throw new InvalidDataException($"makemore: the {split.ToString().ToLowerInvariant()} split is empty ({words.Items.Count} items in all)");
-            examples[split] = sequences ? words.Sequences(items, model.BlockSize) : words.Contexts(items, model.BlockSize);
+            examples[split] = model.PredictsEveryPosition ? words.Sequences(items, model.BlockSize) : words.Contexts(items, model.BlockSize);
         }
     }
 
@@ -48,38 +46,13 @@ public sealed class MakemoreData
         return (x[index], y[index]);
     }
 
-    /// <summary>The mean loss per character the model's logits give targets <paramref name="y"/>.</summary>
-    public static Tensor Loss(CharModel model, Tensor x, Tensor y)
-    {
-        Tensor logits = model.Forward(x);
-        if (!model.PredictsEveryPosition) return logits.CrossEntropy(y);                 // (B, V) against (B)
-        int v = logits.Size(-1);
-        return logits.Reshape(-1, v).CrossEntropy(y.Reshape(-1), ignoreIndex: -1);      // (B·T, V) against (B·T)
-    }
-
     /// <summary>
     /// The exact mean loss per character over a split's first <paramref name="maxExamples"/> examples (all of them
-    /// by default), in chunks, without a graph, in evaluation mode. The splits are shuffled, so a prefix is a sample.
+    /// by default; see <see cref="CharModel.Evaluate"/>). The splits are shuffled, so a prefix is a sample.
     /// </summary>
-    public float Evaluate(CharModel model, Split split, int maxExamples = int.MaxValue, int chunk = 4096)
+    public float Evaluate(CharModel model, Split split, int maxExamples = int.MaxValue)
     {
         var (x, y) = examples[split];
-        if (maxExamples < x.Size(0)) (x, y) = (x.Narrow(0, 0, maxExamples), y.Narrow(0, 0, maxExamples));
-        bool wasTraining = model.IsTraining;
-        model.Eval();
-        double sum = 0;
-        long characters = 0;
-        using (Tensor.NoGrad())
-            for (int start = 0; start < x.Size(0); start += chunk)
-            {
-                using var scope = new TensorScope();
-                int length = Math.Min(chunk, x.Size(0) - start);
-                Tensor yChunk = y.Narrow(0, start, length);
-                int counted = sequences ? yChunk.ToIntArray().Count(t => t != -1) : length;
-                sum += (double)Loss(model, x.Narrow(0, start, length), yChunk).Item() * counted;
-                characters += counted;
-            }
-        model.Train(wasTraining);
-        return (float)(sum / characters);
+        return maxExamples < x.Size(0) ? model.Evaluate(x.Narrow(0, 0, maxExamples), y.Narrow(0, 0, maxExamples)) : model.Evaluate(x, y);
     }
 }

@@ -3,10 +3,21 @@ using Nabla.Tensors;
 namespace Nabla.Models;
 
 /// <summary>The makemore models by name: what <c>nabla makemore --type NAME</c> builds.</summary>
+/// <remarks>
+/// The bigrams read one character of context whatever the configuration's block size (their
+/// <see cref="CharModel.BlockSize"/> is 1: build their examples with it). "bigram" is an
+/// <see cref="ICountingModel"/>: it is trained by one <see cref="ICountingModel.Fit"/> over the training examples,
+/// not by an optimizer (it has no parameters).
+/// </remarks>
 public static class MakemoreModels
 {
     private static readonly Dictionary<string, Func<MakemoreConfig, Generator, CharModel>> Factories = new()
     {
+        ["bigram"] = (config, _) => new BigramCounts(config.VocabularySize),
+        ["neural-bigram"] = (config, generator) => new NeuralBigram(config.VocabularySize, generator),
+        ["mlp"] = (config, generator) => new Mlp(config, generator),
+        ["bnmlp"] = (config, generator) => new BatchNormMlp(config, generator),
+        ["wavenet"] = (config, generator) => new WaveNet(config, generator),
     };
 
     public static IEnumerable<string> Names => Factories.Keys;

@@ -44,7 +44,7 @@ public sealed record MakemoreRecipe
         {
             "bigram" or "neural-bigram" => new MakemoreRecipe { Type = type, Model = model with { BlockSize = 1 }, MaxSteps = 200, LearningRate = 50f, DecayStep = null, EvalInterval = 50, BatchSize = 228_146 },
             "mlp" => new MakemoreRecipe { Type = type, Model = model with { BlockSize = 3, NEmbd = 10, NEmbd2 = 200 } },
-            "batchnorm-mlp" => new MakemoreRecipe { Type = type, Model = model with { BlockSize = 3, NEmbd = 10, NEmbd2 = 200 } },
+            "bnmlp" => new MakemoreRecipe { Type = type, Model = model with { BlockSize = 3, NEmbd = 10, NEmbd2 = 200 } },
             "wavenet" => new MakemoreRecipe { Type = type, Model = model with { BlockSize = 8, NEmbd = 24, NEmbd2 = 128 }, DecayStep = 150_000 },
             _ => sequence,
         };

@@ -12,9 +12,12 @@ namespace Nabla.NN;
 /// Linear C → 3C that projects q, k and v together, and <c>c_proj</c>, the output projection C → C.
 /// </summary>
 /// <remarks>
-/// The causal mask is not a buffer (it is not state, and GPT-2 checkpoints that carry one as attn.bias drop
-/// it on load): it is built once, for the longest sequence seen so far, and every call takes a view of its
-/// top-left T × T corner.
+/// The attention itself is one fused operation, <see cref="Tensor.ScaledDotProductAttention"/> with causal
+/// masking: no (T, T) score matrix or mask is made, forward or backward. Dropout on the attention
+/// probabilities needs them, so while training with <c>attn_dropout</c> p &gt; 0 the probabilities are
+/// computed explicitly instead, under a causal mask that is not a buffer (it is not state, and GPT-2
+/// checkpoints that carry one as attn.bias drop it on load): it is built once, for the longest sequence
+/// seen so far, and every call takes a view of its top-left T × T corner.
 /// </remarks>
 public sealed class CausalSelfAttention : Module<Tensor, Tensor>
 {
@@ -50,12 +53,20 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
             .View(B, T, 3, nh, hs).Permute(2, 0, 3, 1, 4);                 // (3, B, nh, T, hs)
         Tensor q = qkv.Select(0, 0), k = qkv.Select(0, 1), v = qkv.Select(0, 2); // (B, nh, T, hs) each
 
-        Tensor att = q.MatMul(k.Transpose(-2, -1)) * (1f / MathF.Sqrt(hs)); // (B, nh, T, hs) @ (B, nh, hs, T) → (B, nh, T, T)
-        att = att.MaskedFill(FutureMask(T), float.NegativeInfinity);       // (B, nh, T, T), −∞ above the diagonal
-        att = AttnDropout.Forward(att.Softmax(-1));                         // (B, nh, T, T), each row sums to 1
-        Tensor y = att.MatMul(v);                                           // (B, nh, T, T) @ (B, nh, T, hs) → (B, nh, T, hs)
+        Tensor y = AttnDropout.IsTraining && AttnDropout.P > 0f
+            ? DroppedAttention(q, k, v, T, hs)                               // (B, nh, T, hs)
+            : Tensor.ScaledDotProductAttention(q, k, v, causal: true);       // (B, nh, T, hs), fused
         y = y.Transpose(1, 2).Reshape(B, T, C);                             // (B, T, nh, hs) → (B, T, C): heads side by side
         return ResidDropout.Forward(CProj.Forward(y));                      // (B, T, C)
+    }
+
+    /// <summary>softmax(q kᵀ / √hs + M) with dropout on the probabilities, then times v: the (T, T) matrices made.</summary>
+    private Tensor DroppedAttention(Tensor q, Tensor k, Tensor v, int T, int hs)
+    {
+        Tensor att = q.MatMul(k.Transpose(-2, -1)) * (1f / MathF.Sqrt(hs)); // (B, nh, T, hs) @ (B, nh, hs, T) → (B, nh, T, T)
+        att = att.MaskedFill(FutureMask(T), float.NegativeInfinity);       // (B, nh, T, T), −∞ above the diagonal
+        att = AttnDropout.Forward(att.Softmax(-1));                         // (B, nh, T, T), each row sums to 1 before dropout
+        return att.MatMul(v);                                               // (B, nh, T, T) @ (B, nh, T, hs) → (B, nh, T, hs)
     }
 
     /// <summary>A [T, T] view with 1 where column s > row t, cut from a mask that grows only when T does.</summary>

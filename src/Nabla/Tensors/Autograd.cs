@@ -55,7 +55,8 @@ public sealed partial class Tensor
 
     /// <summary>
     /// The accumulated gradient of a leaf after <see cref="Backward"/> (same shape, contiguous), or null
-    /// if none has flowed yet. Gradients of intermediate tensors are freed as soon as they are used.
+    /// if none has flowed yet. Gradients of intermediate tensors are freed as soon as they are used, unless
+    /// <see cref="RetainGrad"/> asked to keep them.
     /// </summary>
     public Tensor? Grad { get; set; }
 
@@ -181,6 +182,9 @@ public sealed partial class Tensor
         if (!requiresGrad)
             throw new InvalidOperationException(
                 "Backward: this tensor does not require a gradient (no input of its graph has RequiresGrad = true, or it was computed under NoGrad)");
+        using var sorted = TopologicalOrder.Of(new GraphNode(this));
+        ReadOnlySpan<GraphNode> order = sorted.Nodes;
+        SetAsideRetainedGradients(order);
         if (gradient is null)
         {
             if (Count != 1)
@@ -195,8 +199,6 @@ public sealed partial class Tensor
             AccumulateInto(EnsureGrad(), gradient);
         }
 
-        using var sorted = TopologicalOrder.Of(new GraphNode(this));
-        ReadOnlySpan<GraphNode> order = sorted.Nodes;
         for (int i = order.Length - 1; i >= 0; i--) // the released tensor nearest the output is the one to name
             if (order[i].Tensor is { released: true } t)
                 throw new ObjectDisposedException(nameof(Tensor),
@@ -206,16 +208,20 @@ public sealed partial class Tensor
             for (int i = order.Length - 1; i >= 0; i--)
             {
                 Tensor t = order[i].Tensor;
-                if (t.node is not Node n || t.Grad is not Tensor grad) continue;
-                try { n.Backward(grad); }
-                catch (ObjectDisposedException e) when (e.ObjectName == nameof(Tensor))
+                if (t.node is not Node n) continue;
+                if (t.Grad is Tensor grad)
                 {
-                    throw new ObjectDisposedException(nameof(Tensor),
-                        $"Backward: the backward rule of {n.Op} needs a tensor it saved in forward, which was computed inside a TensorScope that has ended; call Backward inside that scope");
+                    try { n.Backward(grad); }
+                    catch (ObjectDisposedException e) when (e.ObjectName == nameof(Tensor))
+                    {
+                        throw new ObjectDisposedException(nameof(Tensor),
+                            $"Backward: the backward rule of {n.Op} needs a tensor it saved in forward, which was computed inside a TensorScope that has ended; call Backward inside that scope");
+                    }
+                    if (DetectAnomaly) CheckGradients(n);
                 }
-                if (DetectAnomaly) CheckGradients(n);
+                if (t.retainsGrad) { t.KeepRetainedGradient(); continue; }
                 // An intermediate gradient is used exactly once: hand its buffer back.
-                if (t.gradIsPooled) BufferPool.Return(grad.data);
+                if (t.Grad is Tensor used && t.gradIsPooled) BufferPool.Return(used.data);
                 t.Grad = null;
                 t.gradIsPooled = false;
             }

@@ -19,11 +19,12 @@ public static class Checkpoint
 {
     private const string Format = "nabla-checkpoint-1";
 
-    public static void Save(string path, string modelKind, Module model, Optimizer optimizer, TrainingState state)
+    public static void Save(string path, string modelKind, Module model, Optimizer? optimizer, TrainingState state)
     {
         var tensors = new Dictionary<string, Tensor>();
         foreach (var (name, tensor) in model.StateDict()) tensors["model." + name] = tensor;
-        foreach (var (name, tensor) in optimizer.StateDict()) tensors["optimizer." + name] = tensor;
+        if (optimizer is not null)
+            foreach (var (name, tensor) in optimizer.StateDict()) tensors["optimizer." + name] = tensor;
         var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,
