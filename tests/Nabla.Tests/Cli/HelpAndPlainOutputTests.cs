@@ -42,6 +42,20 @@ public class HelpAndPlainOutputTests
             Assert.Contains(sub.Name, result.Stdout);
     }
 
+    /// <summary>Shell completion (docs/getting-started.md) asks the command itself: `nabla [suggest:N] LINE`
+    /// prints what may follow at position N of LINE, one per line.</summary>
+    [Theory]
+    [InlineData("mi", "micrograd")]
+    [InlineData("plot --l", "--log-y")]
+    [InlineData("micrograd --st", "--steps")]
+    [InlineData("tokenizer en", "encode")]
+    public void TheSuggestDirectiveCompletesJobsAndOptions(string line, string expected)
+    {
+        var result = CliHarness.Run($"[suggest:{line.Length}]", line);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal([expected], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
     [Fact]
     public void ThePlotAndReportJobsAreListed()
     {
