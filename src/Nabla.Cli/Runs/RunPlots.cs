@@ -37,7 +37,7 @@ public static class RunPlots
     public static RunMetrics RequireMetrics(RunDirectory run)
     {
         RunMetrics metrics = RunMetrics.Read(run);
-        if (metrics.LineCount == 0) throw new InvalidDataException($"{run.MetricsPath}: no metrics to plot (is this a run directory?)");
+        if (metrics.LineCount == 0) throw new InvalidDataException($"{run.MetricsPath}: no metrics to plot (the file is missing or empty; a model trained by counting logs none)");
         return metrics;
     }
 

@@ -21,7 +21,7 @@ public static partial class RunReport
 
     public static string Write(RunDirectory run)
     {
-        RunMetrics metrics = RunPlots.RequireMetrics(run);
+        RunMetrics metrics = RunMetrics.Read(run);
         JsonObject config = run.ReadConfig() ?? [];
         var html = new StringBuilder();
         string title = $"Nabla run: {Text(config, "job") ?? "training"}{(Text(config, "type") is string t ? " " + t : "")}";
@@ -37,9 +37,14 @@ public static partial class RunReport
 
             """);
         Section(html, "Config", Table(config.Select(p => (p.Key, ConfigValue(p.Value)))));
-        html.Append("<h2>Loss</h2>\n").Append(Chart(RunPlots.Loss(metrics, logY: false), "loss"));
-        html.Append("<h2>Learning rate</h2>\n").Append(Chart(RunPlots.LearningRate(metrics), "lr"));
-        html.Append("<h2>Throughput</h2>\n").Append(Chart(RunPlots.Throughput(metrics), "throughput"));
+        if (metrics.LineCount == 0)
+            Section(html, "Metrics", "<p class=\"note\">No metrics.jsonl (a model trained by counting logs none).</p>");
+        else
+        {
+            html.Append("<h2>Loss</h2>\n").Append(Chart(RunPlots.Loss(metrics, logY: false), "loss"));
+            html.Append("<h2>Learning rate</h2>\n").Append(Chart(RunPlots.LearningRate(metrics), "lr"));
+            html.Append("<h2>Throughput</h2>\n").Append(Chart(RunPlots.Throughput(metrics), "throughput"));
+        }
         if (RunEmbedding.TryRead(run) is RunEmbedding embedding)
             html.Append("<h2>Character embedding</h2>\n").Append(Chart(RunPlots.Embedding(embedding), "embedding"));
         Section(html, "Samples", Samples(run));

@@ -44,6 +44,24 @@ public class ReportCommandTests
     }
 
     [Fact]
+    public void ARunWithoutMetricsStillGetsAReport()
+    {
+        using var run = new RunFixture();
+        File.Delete(run.Run.MetricsPath);
+        var result = CliHarness.Run("report", run.Path);
+        Assert.Equal(0, result.ExitCode);
+        string html = File.ReadAllText(Path.Combine(run.Path, "report.html"));
+        Assert.Contains("No metrics.jsonl", html);
+        Assert.DoesNotContain("chart-loss", html);
+        Assert.Contains("chart-embedding", html);
+        Assert.Contains("<h3>step 10</h3>", html);
+
+        var plot = CliHarness.Run("plot", run.Path);
+        Assert.Equal(1, plot.ExitCode);
+        Assert.Contains("metrics.jsonl: no metrics to plot", plot.Stderr);
+    }
+
+    [Fact]
     public void ClipPathIdsAreUniqueAcrossTheCharts()
     {
         using var run = new RunFixture();
