@@ -6,8 +6,10 @@ namespace Nabla.Cli;
 /// How many parameters each top-level module of a checkpointed model holds, from the names and shapes in the
 /// checkpoint's header (no weight is read). A checkpoint keeps the model's state dict under <c>model.</c>; the
 /// first name part after it is the top-level module (<c>model.transformer.h.0.attn.c_attn.weight</c> counts for
-/// <c>transformer</c>, a bare <c>model.weight</c> for the model itself). Buffers are not parameters:
-/// BatchNorm's running statistics (<c>running_*</c>, <c>num_batches_tracked</c>) are left out.
+/// <c>transformer</c>, a bare <c>model.weight</c> for the model itself). Buffers are not parameters, and a
+/// checkpoint does not mark them, so the buffers Nabla's models register are left out by name: BatchNorm's
+/// running statistics (<c>running_mean</c>, <c>running_var</c>, and PyTorch's <c>num_batches_tracked</c>) and the
+/// counting bigram's table (<c>counts</c>).
 /// </summary>
 public static class ModuleParameterCounts
 {
@@ -21,7 +23,7 @@ public static class ModuleParameterCounts
         {
             if (!name.StartsWith(ModelPrefix, StringComparison.Ordinal)) continue;
             string[] parts = name[ModelPrefix.Length..].Split('.');
-            if (parts[^1].StartsWith("running_", StringComparison.Ordinal) || parts[^1] == "num_batches_tracked") continue;
+            if (parts[^1] is "running_mean" or "running_var" or "num_batches_tracked" or "counts") continue;
             string module = parts.Length > 1 ? parts[0] : "(model)";
             long count = shape.Aggregate(1L, (product, dim) => product * dim);
             int at = counts.FindIndex(c => c.Module == module);

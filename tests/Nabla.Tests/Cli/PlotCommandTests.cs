@@ -141,4 +141,29 @@ public class PlotCommandTests
         Assert.Equal([("lm_head", head), ("wte", embedding)], modules);
         Assert.Equal(embedding + head, total);
     }
+
+    [Fact]
+    public void BuffersAndOptimizerStateAreNotCountedAsParameters()
+    {
+        string folder = Directory.CreateTempSubdirectory().FullName;
+        try
+        {
+            string path = Path.Combine(folder, "c.safetensors");
+            Nabla.IO.Safetensors.Save(path, new Dictionary<string, Nabla.Tensors.Tensor>
+            {
+                ["model.norm.weight"] = Nabla.Tensors.Tensor.Zeros(5),
+                ["model.norm.running_mean"] = Nabla.Tensors.Tensor.Zeros(5),
+                ["model.norm.running_var"] = Nabla.Tensors.Tensor.Zeros(5),
+                ["model.layers.0.weight"] = Nabla.Tensors.Tensor.Zeros(3, 4),
+                ["model.layers.1.weight"] = Nabla.Tensors.Tensor.Zeros(4, 2),
+                ["model.counts"] = Nabla.Tensors.Tensor.Zeros(27, 27),
+                ["model.scale"] = Nabla.Tensors.Tensor.Zeros(7),
+                ["optimizer.0.exp_avg"] = Nabla.Tensors.Tensor.Zeros(100),
+            });
+            var (modules, total) = ModuleParameterCounts.Read(path);
+            Assert.Equal([("layers", 20L), ("norm", 5L), ("(model)", 7L)], modules);
+            Assert.Equal(32, total);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
 }
