@@ -18,6 +18,8 @@ public static class Program
         ["bigram"] = ("makemore lecture 1: the counting and the neural bigram's NLL on names.txt (quality, not speed)", BigramQualitySuite.Run),
         ["makemore-quality"] = ("train a lecture model (mlp, bnmlp, wavenet) as its lecture does: train/dev loss, wall time", MakemoreQualitySuite.Run),
         ["attention"] = ("fused causal attention forward and forward+backward beside libtorch SDPA at nanoGPT shakespeare-char sizes", AttentionSuite.Run),
+        ["makemore-seq"] = ("train makemore.py's rnn, gru, bow or transformer on names.txt; best test loss (--recipe makemore|tuned)", MakemoreSeqSuite.Run),
+        ["makemore-speed"] = ("training steps/s of makemore.py's Transformer at its default sizes beside TorchSharp, with forward/backward/AdamW shares", MakemoreSpeedSuite.Run),
         ["ops"] = ("fused softmax, cross-entropy, layer norm, GELU, elementwise beside libtorch at small-GPT sizes", FusedOpsSuite.Run),
     };
 

@@ -18,6 +18,10 @@ public static class MakemoreModels
         ["mlp"] = (config, generator) => new Mlp(config, generator),
         ["bnmlp"] = (config, generator) => new BatchNormMlp(config, generator),
         ["wavenet"] = (config, generator) => new WaveNet(config, generator),
+        ["rnn"] = (config, generator) => new Rnn(config, generator),
+        ["gru"] = (config, generator) => new Gru(config, generator),
+        ["bow"] = (config, generator) => new BagOfWords(config, generator),
+        ["transformer"] = (config, generator) => new Transformer(config, generator),
     };
 
     public static IEnumerable<string> Names => Factories.Keys;
