@@ -31,6 +31,8 @@ public static class NablaApp
         root.Subcommands.Add(TokenizerCommand.Create());
         root.Subcommands.Add(MakemoreCommand.Create());
         root.Subcommands.Add(GptCommand.Create());
+        root.Subcommands.Add(PlotCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         // Bare `nabla` lists the jobs rather than complaining that none was given.
         root.SetAction(parse => new System.CommandLine.Help.HelpAction().Invoke(parse));
         return root;

@@ -42,21 +42,7 @@ public static class Safetensors
     /// <summary>Reads a safetensors file from a seekable stream; <paramref name="source"/> names it in errors.</summary>
     internal static SafetensorsFile Load(Stream stream, string source)
     {
-        long fileLength = stream.Length;
-        if (fileLength < 8) throw Damaged(source, $"it is {fileLength} bytes long, shorter than the 8-byte header length");
-        Span<byte> prefix = stackalloc byte[8];
-        ReadExactly(stream, prefix, source);
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
-        if (headerLength > SafetensorsHeader.MaxLength)
-            throw Damaged(source, $"its header length {headerLength} is over the limit of {SafetensorsHeader.MaxLength} bytes");
-        if ((long)headerLength > fileLength - 8)
-            throw Damaged(source, $"its header length {headerLength} runs past the end of the file ({fileLength} bytes)");
-
-        var json = new byte[headerLength];
-        ReadExactly(stream, json, source);
-        long dataStart = 8 + (long)headerLength;
-        var header = SafetensorsHeader.Parse(json, fileLength - dataStart, source);
-
+        SafetensorsHeader header = ReadHeader(stream, source, out long dataStart);
         var tensors = new Dictionary<string, Tensor>(header.Entries.Count, StringComparer.Ordinal);
         byte[] chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
@@ -69,6 +55,33 @@ public static class Safetensors
             ArrayPool<byte>.Shared.Return(chunk);
         }
         return new SafetensorsFile(tensors, header.Metadata);
+    }
+
+    /// <summary>The name and shape of every tensor in a file, in the order of their bytes, read from the header
+    /// alone: no tensor byte is read, so a report can describe a checkpoint of any size. The header is checked as
+    /// <see cref="Load(string)"/> checks it.</summary>
+    public static IReadOnlyList<(string Name, int[] Shape)> ReadShapes(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        return ReadHeader(stream, path, out _).Entries.Select(e => (e.Name, e.Shape.ToArray())).ToList();
+    }
+
+    private static SafetensorsHeader ReadHeader(Stream stream, string source, out long dataStart)
+    {
+        long fileLength = stream.Length;
+        if (fileLength < 8) throw Damaged(source, $"it is {fileLength} bytes long, shorter than the 8-byte header length");
+        Span<byte> prefix = stackalloc byte[8];
+        ReadExactly(stream, prefix, source);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > SafetensorsHeader.MaxLength)
+            throw Damaged(source, $"its header length {headerLength} is over the limit of {SafetensorsHeader.MaxLength} bytes");
+        if ((long)headerLength > fileLength - 8)
+            throw Damaged(source, $"its header length {headerLength} runs past the end of the file ({fileLength} bytes)");
+
+        var json = new byte[headerLength];
+        ReadExactly(stream, json, source);
+        dataStart = 8 + (long)headerLength;
+        return SafetensorsHeader.Parse(json, fileLength - dataStart, source);
     }
 
     /// <summary>Reads one tensor's bytes (the stream is at its begin offset: entries are in offset order and
