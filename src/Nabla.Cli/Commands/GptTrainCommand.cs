@@ -108,6 +108,7 @@ internal static class GptTrainCommand
             return trainer.Run(resume, cancel);
         }, logEvery: config.LogInterval));
         output.WriteLine($"{(result.Interrupted ? "interrupted" : "done")} at step {result.Step}: best val loss {GptCommand.Format(result.BestValLoss)}; run in {run.Path}");
+        foreach (string picture in RunPlots.Write(run)) output.WriteLine($"plot: {picture}");
         if (result.Interrupted) throw new OperationCanceledException($"interrupted at step {result.Step}; continue with --resume --out {run.Path}");
         return NablaApp.ExitOk;
     }

@@ -138,6 +138,7 @@ internal static class MakemoreCommand
         }, logEvery: options.LogInterval));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{(result.Interrupted ? "interrupted" : "done")} at step {result.Step}: best val loss {result.BestValLoss:F4}; run in {run.Path}"));
+        foreach (string picture in RunPlots.Write(run, vocabulary: words.Characters)) output.WriteLine($"plot: {picture}");
         if (result.Interrupted) throw new OperationCanceledException($"interrupted at step {result.Step}; continue with --resume --out {run.Path}");
     }
 
