@@ -155,7 +155,7 @@ Console.WriteLine();
 Console.WriteLine(mismatches == 0 ? "every check passed" : $"{mismatches} check(s) FAILED");
 return mismatches == 0 ? 0 : 1;
 
-// ---- helpers -------------------------------------------------------------------------------------------
+// ---- functions used above -------------------------------------------------------------------------------------------
 IEnumerable<string> Bigrams(string name)
 {
     string chars = "." + name + ".";

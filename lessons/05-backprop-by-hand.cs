@@ -180,7 +180,7 @@ Console.WriteLine();
 Console.WriteLine(failures == 0 ? "every gradient by hand matched autograd's" : $"{failures} comparison(s) FAILED");
 return failures == 0 ? 0 : 1;
 
-// ---- helpers -------------------------------------------------------------------------------------------
+// ---- functions used above -------------------------------------------------------------------------------------------
 static Tensor Param(Tensor init) => init.Detach().RequireGrad();
 
 // The lecture's cmp(s, dt, t): is the hand gradient dt equal to autograd's t.Grad, exactly, approximately, and by how much at most.
