@@ -49,6 +49,7 @@ public static class AttentionSuite
                 }
                 double n = Measure.Median(ours) * 1e3, t = Measure.Median(theirs) * 1e3;
                 Console.WriteLine($"{name,-22} {shape,-22} {n,9:0.000} {t,9:0.000} {t / n,6:0.00}");
+                BenchReport.Add(BenchRow.Time($"attention {name} {shape}", n, "libtorch", t, "ms"));
             }
         }
         return 0;

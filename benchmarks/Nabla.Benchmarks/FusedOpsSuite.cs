@@ -57,6 +57,7 @@ public static class FusedOpsSuite
                 }
                 double n = Measure.Median(ours) * 1e6, t = Measure.Median(theirs) * 1e6;
                 Console.WriteLine($"{c.Name,-34} {Rows}x{cols,-5} {n,9:0.0} {t,9:0.0} {t / n,6:0.00} {allocated,8}");
+                BenchReport.Add(BenchRow.Time($"ops {c.Name} {Rows}x{cols}", n, "libtorch", t, "µs"));
                 ratios.Add(t / n);
             }
         }

@@ -53,7 +53,8 @@ public static class GemmSuite
         Func<Action, double, double> time = cpuTime ? (action, s) => CpuSeconds(action, s, threads)
             : best ? Measure.BestSeconds : (action, s) => Measure.MedianSeconds(action, minSeconds: s);
         ParallelFor.MaxThreads = threads;
-        torch.set_num_threads(threads);
+        bool withTorch = !Peers.LibtorchMissing();   // without libtorch, Nabla's rows alone
+        if (withTorch) torch.set_num_threads(threads);
 
         (double wallPeak, double peak) = MeasurePeak(threads);
         Console.WriteLine($"fp32 SGEMM, {threads} threads (Nabla ParallelFor.MaxThreads, torch.set_num_threads), " +
@@ -73,36 +74,46 @@ public static class GemmSuite
             double flops = 2.0 * batch * m * n * k;
             int lda = shape.TransA ? m : k, ldb = shape.TransB ? k : n;
             float[] a = Random(batch * m * k, 1), b = Random(batch * k * n, 2), c = new float[batch * m * n];
-            using (var scope = torch.NewDisposeScope())
+            using (var scope = withTorch ? torch.NewDisposeScope() : null)
             {
-                Tensor ta = torch.tensor(a, shape.TransA ? [batch, k, m] : [batch, m, k]);
-                Tensor tb = torch.tensor(b, shape.TransB ? [batch, n, k] : [batch, k, n]);
-                Tensor opA = shape.TransA ? ta.transpose(1, 2) : ta, opB = shape.TransB ? tb.transpose(1, 2) : tb;
-                if (batch == 1)
-                {
-                    opA = opA.squeeze(0);
-                    opB = opB.squeeze(0);
-                }
                 void Ours()
                 {
                     if (batch == 1) Gemm.Sgemm(shape.TransA, shape.TransB, m, n, k, 1f, a, lda, b, ldb, 0f, c, n);
                     else Gemm.SgemmBatched(batch, shape.TransA, shape.TransB, m, n, k, 1f, a, lda, (long)m * k, b, ldb, (long)k * n, 0f, c, n, (long)m * n);
                 }
-                void Theirs()
-                {
-                    using Tensor result = torch.matmul(opA, opB);
-                }
+                Action? theirs = withTorch ? TorchMatmul(shape, a, b) : null;
                 allocated = Measure.AllocatedBytes(Ours);
                 for (int r = 0; r < rounds; r++)
                 {
                     nabla.Add(flops / time(Ours, seconds) / 1e9);
-                    peer.Add(flops / time(Theirs, seconds) / 1e9);
+                    if (theirs is not null) peer.Add(flops / time(theirs, seconds) / 1e9);
                 }
             }
-            double ours = best ? nabla.Max() : Measure.Median(nabla), theirs = best ? peer.Max() : Measure.Median(peer);
-            Console.WriteLine($"{shape.Name,-40} {ours,10:0.0} {theirs,10:0.0} {ours / theirs,6:0.00} {100 * ours / peak,6:0}% {allocated,8}");
+            double ours = best ? nabla.Max() : Measure.Median(nabla);
+            double? torchRate = peer.Count == 0 ? null : best ? peer.Max() : Measure.Median(peer);
+            Console.WriteLine($"{shape.Name,-40} {ours,10:0.0} {torchRate,10:0.0} {ours / torchRate,6:0.00} {100 * ours / peak,6:0}% {allocated,8}");
+            BenchReport.Add(BenchRow.Rate($"gemm {shape.Name}", ours, "libtorch", torchRate, "GFLOP/s", goal: 1.0));
         }
         return 0;
+    }
+
+    /// <summary>libtorch's matmul of the same operands, as the shape asks (transposed views, batched when
+    /// the shape has a batch); the tensors live in the caller's dispose scope.</summary>
+    private static Action TorchMatmul(Shape shape, float[] a, float[] b)
+    {
+        (int batch, int m, int n, int k) = (shape.Batch, shape.M, shape.N, shape.K);
+        Tensor ta = torch.tensor(a, shape.TransA ? [batch, k, m] : [batch, m, k]);
+        Tensor tb = torch.tensor(b, shape.TransB ? [batch, n, k] : [batch, k, n]);
+        Tensor opA = shape.TransA ? ta.transpose(1, 2) : ta, opB = shape.TransB ? tb.transpose(1, 2) : tb;
+        if (batch == 1)
+        {
+            opA = opA.squeeze(0);
+            opB = opB.squeeze(0);
+        }
+        return () =>
+        {
+            using Tensor result = torch.matmul(opA, opB);
+        };
     }
 
     /// <summary>fp32 peak: every thread runs 12 independent FMA chains on registers (enough to cover the

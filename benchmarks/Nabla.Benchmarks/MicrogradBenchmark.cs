@@ -64,6 +64,7 @@ public static class MicrogradBenchmark
         Console.WriteLine($"100-step training from scratch: {trainSeconds:F3} s (first steps include JIT), final accuracy {accuracy:P0}");
         Console.WriteLine($"goal >= 200x Python micrograd: {python / seconds:F0}x (median wall-clock) -> {(python / seconds >= 200 ? "met" : "NOT met")}");
         Console.WriteLine($"goal < {GoalSecondsPerStep * 1e3:F0} ms/step: {seconds * 1e3:F2} ms (median wall-clock) -> {(seconds < GoalSecondsPerStep ? "met" : "NOT met")}");
+        BenchReport.Add(BenchRow.Time("micrograd moons step, MLP 2-16-16-1", seconds * 1e3, pythonName.Replace(" (median)", ""), python * 1e3, "ms/step", goal: 200));
         if (File.Exists("/proc/loadavg"))
             Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()} (wall-clock times stretch when the load exceeds the cores)");
         return 0;
@@ -99,13 +100,18 @@ public static class MicrogradBenchmark
                 return (double.Parse(fields[0], CultureInfo.InvariantCulture), double.Parse(fields[1], CultureInfo.InvariantCulture));
             }
             Console.WriteLine($"(Python micrograd not run: {errors.Result.Trim().Split('\n')[^1]})");
+            PythonMissing(errors.Result.Trim().Split('\n')[^1]);
         }
         catch (System.ComponentModel.Win32Exception)
         {
             Console.WriteLine("(Python micrograd not run: python3 not found)");
+            PythonMissing("python3 not found");
         }
         return null;
     }
+
+    private static void PythonMissing(string reason) => BenchReport.PeerMissing(
+        $"Python micrograd not run ({reason}), its figure quoted: pip install micrograd, or set MICROGRAD_PATH to a checkout of karpathy/micrograd, to include it.");
 
     private static string? FindUpwards(string relativePath)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using MlTokenizer = Microsoft.ML.Tokenizers.Tokenizer;
 using TiktokenTokenizer = Microsoft.ML.Tokenizers.TiktokenTokenizer;
@@ -21,6 +22,7 @@ public static class TokenizerEncodeSuite
             ("gpt2", "gpt2", "r50k_base"), ("cl100k_base", "gpt-4", "cl100k_base"), ("o200k_base", "gpt-4o", "o200k_base"),
         };
 
+        bool withMl = !Peers.MlTokenizersMissing();   // without it, Nabla beside SharpToken alone
         Console.WriteLine("Encode throughput, MB/s of UTF-8 input, one thread (median of 11 interleaved rounds, after warm-up)");
         Console.WriteLine();
         Console.WriteLine($"| {"encoding",-12} | {"text",-15} | {"Nabla",7} | {"ML.Tokenizers",13} | {"SharpToken",10} | {"Nabla / best peer",17} |");
@@ -28,24 +30,35 @@ public static class TokenizerEncodeSuite
         foreach (var (nablaName, mlName, sharpName) in encodings)
         {
             BpeTokenizer nabla = Encodings.ByName(nablaName);
-            MlTokenizer ml = TiktokenTokenizer.CreateForModel(mlName);
+            Func<string, IReadOnlyList<int>>? ml = withMl ? MlEncoder(mlName) : null;
             var sharp = SharpToken.GptEncoding.GetEncoding(sharpName);
             foreach (var (textName, text) in texts)
             {
                 double megabytes = Encoding.UTF8.GetByteCount(text) / 1e6;
                 var ids = new List<int>(text.Length);
                 int[] ours = nabla.EncodeOrdinary(text);
-                int[] theirs = ml.EncodeToIds(text).ToArray();
+                int[] theirs = ml is null ? ours : ml(text).ToArray();
                 // ML.Tokenizers reads UTF-16 units, so it splits letters and digits outside the BMP (𝐀, 𝟎) differently.
                 string agree = ours.AsSpan().SequenceEqual(theirs) ? "" : "  (ids differ from ML.Tokenizers: letters outside the BMP)";
 
                 var (tNabla, tMl, tSharp) = Interleaved(
-                    () => { ids.Clear(); nabla.EncodeOrdinary(text, ids); }, () => ml.EncodeToIds(text), () => sharp.Encode(text));
-                double nablaRate = megabytes / tNabla, mlRate = megabytes / tMl, sharpRate = megabytes / tSharp;
+                    () => { ids.Clear(); nabla.EncodeOrdinary(text, ids); }, () => ml?.Invoke(text), () => sharp.Encode(text));
+                double nablaRate = megabytes / tNabla, mlRate = ml is null ? 0 : megabytes / tMl, sharpRate = megabytes / tSharp;
                 Console.WriteLine($"| {nablaName,-12} | {textName,-15} | {nablaRate,7:F1} | {mlRate,13:F1} | {sharpRate,10:F1} | {nablaRate / Math.Max(mlRate, sharpRate),16:F2}x |{agree}");
+                BenchReport.Add(BenchRow.Rate($"tokenizer {nablaName} {textName}", nablaRate, mlRate > sharpRate ? "ML.Tokenizers" : "SharpToken",
+                    Math.Max(mlRate, sharpRate), "MB/s", goal: 1.5));
             }
         }
         return 0;
+    }
+
+    /// <summary>Microsoft.ML.Tokenizers' encoder for <paramref name="model"/>; its own method, so that a missing
+    /// package fails here, after <see cref="Peers"/> has said so, and not when the suite is compiled.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Func<string, IReadOnlyList<int>> MlEncoder(string model)
+    {
+        MlTokenizer tokenizer = TiktokenTokenizer.CreateForModel(model);
+        return text => tokenizer.EncodeToIds(text);
     }
 
     /// <summary>Median seconds of each of three actions, timed in interleaved rounds (A, B, C, A, B, C, ...) so that a

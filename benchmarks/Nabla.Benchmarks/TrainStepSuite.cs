@@ -219,5 +219,6 @@ public static class TrainStepSuite
         }
         double n = Measure.Median(nablaSamples), t = Measure.Median(torchSamples);
         Console.WriteLine($"{name,-48} {n * 1e3,9:F3} {t * 1e3,9:F3} {t / n,8:F2}x {goal,5:F1}x {stepBytes,13:N0} {optimizerBytes,12:N0}");
+        BenchReport.Add(BenchRow.Time($"train {name}", n * 1e3, "TorchSharp", t * 1e3, "ms/step", goal));
     }
 }
