@@ -20,6 +20,7 @@ public static class Program
         ["attention"] = ("fused causal attention forward and forward+backward beside libtorch SDPA at nanoGPT shakespeare-char sizes", AttentionSuite.Run),
         ["makemore-seq"] = ("train makemore.py's rnn, gru, bow or transformer on names.txt; best test loss (--recipe makemore|tuned)", MakemoreSeqSuite.Run),
         ["makemore-speed"] = ("training steps/s of makemore.py's Transformer at its default sizes beside TorchSharp, with forward/backward/AdamW shares", MakemoreSpeedSuite.Run),
+        ["gpt"] = ("nanoGPT shakespeare-char training iteration beside TorchSharp (cpu and full sizes); sampling with and without the KV cache", GptSuite.Run),
         ["ops"] = ("fused softmax, cross-entropy, layer norm, GELU, elementwise beside libtorch at small-GPT sizes", FusedOpsSuite.Run),
     };
 
