@@ -80,15 +80,8 @@ public static class GptSuite
         if (Math.Abs(nablaFirst - torchFirst) > 1e-4)
             throw new InvalidOperationException($"gpt {name}: the networks differ: first loss {nablaFirst} in Nabla, {torchFirst} in libtorch");
 
-        // Alternate the two, so that a noisy neighbour slows both alike; each round is the median of a few steps.
-        var nablaSamples = new List<double>();
-        var torchSamples = new List<double>();
-        for (int round = 0; round < rounds; round++)
-        {
-            nablaSamples.Add(Measure.MedianSeconds(NablaStep, warmup: 1, minRuns: 3, minSeconds: 0.5));
-            torchSamples.Add(Measure.MedianSeconds(TorchStep, warmup: 1, minRuns: 3, minSeconds: 0.5));
-        }
-        double n = Measure.Median(nablaSamples), t = Measure.Median(torchSamples);
+        // Each round is the median of a few steps.
+        var (n, t) = Measure.AlternatingMedians(NablaStep, TorchStep, rounds, step => Measure.MedianSeconds(step, warmup: 1, minRuns: 3, minSeconds: 0.5));
         string shape = $"{config.NLayer}×{config.NEmbd}, {config.NHead} heads, {B}×{T}";
         Console.WriteLine($"{name,-22} {shape,-30} {n * 1e3,10:F1} {t * 1e3,10:F1} {n / t,11:F2}x {Goal,5:F1}x   (first loss {nablaFirst:F4} / {torchFirst:F4})");
     }
