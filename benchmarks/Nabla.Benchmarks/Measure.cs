@@ -38,6 +38,22 @@ public static class Measure
         return best;
     }
 
+    /// <summary>
+    /// Times <paramref name="a"/> and <paramref name="b"/> in alternating rounds with <paramref name="time"/> (seconds
+    /// per call), so that a noisy neighbour slows both alike, and returns the median of each one's rounds.
+    /// </summary>
+    public static (double A, double B) AlternatingMedians(Action a, Action b, int rounds, Func<Action, double> time)
+    {
+        var aSamples = new List<double>();
+        var bSamples = new List<double>();
+        for (int round = 0; round < rounds; round++)
+        {
+            aSamples.Add(time(a));
+            bSamples.Add(time(b));
+        }
+        return (Median(aSamples), Median(bSamples));
+    }
+
     /// <summary>The median of <paramref name="samples"/> (sorts them in place).</summary>
     public static double Median(List<double> samples)
     {

@@ -209,15 +209,7 @@ public static class TrainStepSuite
     {
         long stepBytes = Measure.AllocatedBytes(nabla, warmup: 5);
         long optimizerBytes = Measure.AllocatedBytes(optimizer.Step, warmup: 1);
-        // Alternate the two, so that a noisy neighbour slows both alike.
-        var nablaSamples = new List<double>();
-        var torchSamples = new List<double>();
-        for (int round = 0; round < 5; round++)
-        {
-            nablaSamples.Add(Measure.MedianSeconds(nabla, minSeconds: seconds / 5));
-            torchSamples.Add(Measure.MedianSeconds(torchStep, minSeconds: seconds / 5));
-        }
-        double n = Measure.Median(nablaSamples), t = Measure.Median(torchSamples);
+        var (n, t) = Measure.AlternatingMedians(nabla, torchStep, rounds: 5, step => Measure.MedianSeconds(step, minSeconds: seconds / 5));
         Console.WriteLine($"{name,-48} {n * 1e3,9:F3} {t * 1e3,9:F3} {t / n,8:F2}x {goal,5:F1}x {stepBytes,13:N0} {optimizerBytes,12:N0}");
         BenchReport.Add(BenchRow.Time($"train {name}", n * 1e3, "TorchSharp", t * 1e3, "ms/step", goal));
     }
