@@ -158,15 +158,20 @@ internal static class GptCommand
     }
 
     /// <summary>One short sample for samples.txt during training: from a newline (or token 0), nanoGPT's sampling settings.</summary>
-    internal static string TrainingSample(Gpt model, Tokenizer tokenizer, int tokens, Generator generator)
+    internal static string TrainingSample(Gpt model, Tokenizer tokenizer, int tokens, Generator generator) =>
+        tokenizer.Decode(model.Generate(NewlineStart(tokenizer), tokens, generator, SampleSettings(tokenizer)));
+
+    /// <summary>A newline as the first token, or token 0 where the vocabulary has none.</summary>
+    internal static int[] NewlineStart(Tokenizer tokenizer)
     {
         int[] start;
         try { start = tokenizer.EncodeOrdinary("\n"); }
         catch (ArgumentException) { start = [0]; }
-        int[] generated = model.Generate(start.Length > 0 ? start : [0], tokens, generator,
-            new SamplingOptions(0.8f, Math.Min(200, tokenizer.VocabSize)));
-        return tokenizer.Decode(generated);
+        return start.Length > 0 ? start : [0];
     }
+
+    /// <summary>nanoGPT's sample.py settings: temperature 0.8, top-k 200.</summary>
+    internal static SamplingOptions SampleSettings(Tokenizer tokenizer) => new(0.8f, Math.Min(200, tokenizer.VocabSize));
 
     internal static string Format(float value) => value.ToString("F4", CultureInfo.InvariantCulture);
 }

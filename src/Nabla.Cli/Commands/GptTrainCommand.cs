@@ -17,8 +17,8 @@ namespace Nabla.Cli;
 internal static class GptTrainCommand
 {
     private static readonly Option<string?> ConfigOption = new("--config", "-c") { Description = $"Built-in config ({string.Join(", ", GptTrainConfig.BuiltIn.Keys)}) or a .json file of keys; any key may follow as --key value" };
-    private static readonly Option<string?> DataOption = new("--data", "-d") { Description = "Data folder made by nabla gpt prepare (on --resume: the run's)" };
-    private static readonly Option<string> OutOption = new("--out", "-o") { Description = "Run folder", Required = true };
+    private static readonly Option<string?> DataOption = new("--data", "-d") { Description = "Data folder made by nabla gpt prepare [default: the config's dataset, prepared once into the cache; on --resume: the run's]" };
+    private static readonly Option<string?> OutOption = new("--out", "-o") { Description = "Run folder [default: runs/CONFIG, or runs/CONFIG-2, -3, … when that holds a run]" };
     private static readonly Option<bool> ResumeOption = new("--resume") { Description = "Continue from the run folder's latest checkpoint" };
 
     public static Command Create()
@@ -36,9 +36,10 @@ internal static class GptTrainCommand
     private static int Run(ParseResult parse, TextWriter output)
     {
         bool resume = parse.GetValue(ResumeOption);
-        string outPath = parse.GetValue(OutOption)!;
-        if (File.Exists(outPath)) throw new UsageException($"--out '{outPath}' is a file, not a folder");
         string? configName = parse.GetValue(ConfigOption);
+        string outPath = parse.GetValue(OutOption) ?? (resume ? throw new UsageException("--resume needs --out, the run folder to continue")
+            : FreeRunFolder(configName is null ? "gpt" : Path.GetFileNameWithoutExtension(configName)));
+        if (File.Exists(outPath)) throw new UsageException($"--out '{outPath}' is a file, not a folder");
         string? dataPath = parse.GetValue(DataOption);
         JsonObject? saved = Directory.Exists(outPath) && File.Exists(Path.Combine(outPath, "config.json")) ? new RunDirectory(outPath).ReadConfig() : null;
 
@@ -56,7 +57,12 @@ internal static class GptTrainCommand
             config = Checked(() => GptTrainConfig.Load(configName));
         }
         config = Overrides(parse.UnmatchedTokens, config);
-        if (dataPath is null) throw new UsageException("--data is required (a folder made by nabla gpt prepare)");
+        if (dataPath is null)
+        {
+            dataPath = GptDatasets.Resolve(config.Dataset, out PreparedCounts? prepared);
+            if (prepared is not null)
+                output.WriteLine($"prepared {config.Dataset} in {dataPath}: vocabulary {prepared.VocabSize:N0}; train {prepared.TrainTokens:N0} tokens, val {prepared.ValTokens:N0} tokens");
+        }
 
         GptData data = GptData.Load(dataPath);
         config = Checked(() => config.Validate(data.VocabSize));
@@ -110,7 +116,29 @@ internal static class GptTrainCommand
         output.WriteLine($"{(result.Interrupted ? "interrupted" : "done")} at step {result.Step}: best val loss {GptCommand.Format(result.BestValLoss)}; run in {run.Path}");
         foreach (string picture in RunPlots.Write(run)) output.WriteLine($"plot: {picture}");
         if (result.Interrupted) throw new OperationCanceledException($"interrupted at step {result.Step}; continue with --resume --out {run.Path}");
+        WriteSample(model, data, config, output);
         return NablaApp.ExitOk;
+    }
+
+    /// <summary>What the trained model writes, streamed: nanoGPT's sample.py settings, from a newline.</summary>
+    private static void WriteSample(Gpt model, GptData data, GptTrainConfig config, TextWriter output)
+    {
+        const int tokens = 500;
+        output.WriteLine($"sample ({tokens} tokens, temperature 0.8, top-k 200; more with: nabla gpt sample --run RUN_DIR):");
+        var stream = new GptCommand.TokenStream(data.Tokenizer, output);
+        int[] start = GptCommand.NewlineStart(data.Tokenizer);
+        stream.Write(start);
+        model.Generate(start, tokens, new Generator((ulong)config.Seed), GptCommand.SampleSettings(data.Tokenizer), stream.Write);
+        stream.End();
+    }
+
+    /// <summary>runs/NAME, or the first of runs/NAME-2, runs/NAME-3, … that holds no run yet.</summary>
+    private static string FreeRunFolder(string name)
+    {
+        string folder = Path.Combine("runs", name);
+        for (int i = 2; File.Exists(new RunDirectory(folder).LatestCheckpoint) || File.Exists(Path.Combine(folder, "config.json")); i++)
+            folder = Path.Combine("runs", $"{name}-{i}");
+        return folder;
     }
 
     /// <summary>The config keys given as options: <c>--key value</c> or <c>--key=value</c>, '-' or '_' in the key.</summary>

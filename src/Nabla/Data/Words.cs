@@ -5,7 +5,7 @@ namespace Nabla.Data;
 /// <summary>Which way <see cref="Words.Split"/> divides the items.</summary>
 public enum WordSplit
 {
-    /// <summary>makemore.py's: a seeded permutation, the last min(1000, 10 %) items for test (validation is the test set).</summary>
+    /// <summary>makemore.py's: <c>torch.randperm</c> after <c>torch.manual_seed(seed)</c>, exactly; the last min(1000, 10 %) items for test (validation is the test set).</summary>
     Makemore,
     /// <summary>The lectures': <c>random.seed(42); random.shuffle(words)</c>, then 80 % train, 10 % dev, 10 % test.</summary>
     Lecture,
@@ -73,15 +73,11 @@ public sealed class Words
             int n1 = (int)(0.8 * n), n2 = (int)(0.9 * n);
             return new WordSplits(items[..n1], items[n1..n2], items[n2..]);
         }
-        var g = new Generator(seed);
-        for (int i = n - 1; i > 0; i--)
-        {
-            int j = g.NextInt(0, i + 1);
-            (items[i], items[j]) = (items[j], items[i]);
-        }
+        // torch.manual_seed(seed); rp = torch.randperm(n): PyTorch keeps the seed's low 32 bits for its generator.
+        int[] rp = MersenneTwister.TorchRandperm(n, (uint)seed);
         int testSize = Math.Min(1000, n / 10);
-        var test = items[(n - testSize)..];
-        return new WordSplits(items[..(n - testSize)], test, test);
+        var test = rp[(n - testSize)..].Select(i => items[i]).ToList();
+        return new WordSplits(rp[..(n - testSize)].Select(i => items[i]).ToList(), test, test);
     }
 
     /// <summary>

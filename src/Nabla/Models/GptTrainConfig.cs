@@ -13,6 +13,8 @@ namespace Nabla.Models;
 /// </summary>
 public sealed record GptTrainConfig
 {
+    // The data: a folder known by name (GptDatasets), used when no data folder is given.
+    public string Dataset { get; init; } = "shakespeare_char";
     // The model.
     public int NLayer { get; init; } = 6;
     public int NHead { get; init; } = 6;
@@ -61,6 +63,8 @@ public sealed record GptTrainConfig
 
     private static readonly Field[] Fields =
     [
+        new("dataset", c => c.Dataset, (c, v, where) => GptDatasets.Known.ContainsKey(v) ? c with { Dataset = v }
+            : throw Bad("dataset", v, $"a known dataset ({string.Join(", ", GptDatasets.Known.Keys)})", where)),
         Int("n_layer", c => c.NLayer, (c, v) => c with { NLayer = v }),
         Int("n_head", c => c.NHead, (c, v) => c with { NHead = v }),
         Int("n_embd", c => c.NEmbd, (c, v) => c with { NEmbd = v }),

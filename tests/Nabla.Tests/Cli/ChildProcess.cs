@@ -25,7 +25,11 @@ public static class ChildProcess
     /// <summary>Feeds <paramref name="block"/> again and again (up to 1 GiB) until the child stops reading.</summary>
     public static Result RunWithEndlessInput(byte[] block, params string[] args) => Run(block, (int)((1L << 30) / block.Length), args);
 
-    private static Result Run(byte[]? stdin, int repeats, string[] args)
+    /// <summary>Runs in <paramref name="workingDirectory"/> with <paramref name="environment"/> added to the inherited variables.</summary>
+    public static Result RunIn(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Run(null, 1, args, workingDirectory, environment);
+
+    private static Result Run(byte[]? stdin, int repeats, string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -39,6 +43,8 @@ public static class ChildProcess
         foreach (string arg in args) start.ArgumentList.Add(arg);
         start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + HeapLimitBytes.ToString("X");
         start.Environment["DOTNET_TieredPGO"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
 
         using var process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();

@@ -86,6 +86,36 @@ public sealed class GptCliTests : IDisposable
         AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--run", RunDir), 1, "vocabulary mismatch: vocab_size is 18, the char tokenizer has 16");
     }
 
+    /// <summary>
+    /// The README's main job, as a new user runs it: no data folder and no run folder given. The config's dataset is
+    /// prepared once into the cache from the text found in NABLA_DATA_DIR, the run goes to runs/CONFIG (then
+    /// runs/CONFIG-2), and the trained model's sample ends the output.
+    /// </summary>
+    [Fact]
+    public void TrainWithoutDataOrOutPreparesTheDatasetAndEndsWithASample()
+    {
+        string texts = Path.Combine(dir, "texts"), cache = Path.Combine(dir, "cache"), work = Path.Combine(dir, "work");
+        foreach (string folder in new[] { texts, cache, work }) Directory.CreateDirectory(folder);
+        File.Copy(Path.Combine(dir, "text.txt"), Path.Combine(texts, "tinyshakespeare.txt"));
+        var environment = new Dictionary<string, string> { ["NABLA_DATA_DIR"] = texts, ["NABLA_CACHE_DIR"] = cache };
+        string[] args = ["gpt", "train", "--config", "shakespeare-char-cpu", .. Tiny];
+
+        var first = ChildProcess.RunIn(work, environment, args);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Contains($"prepared shakespeare_char in {Path.Combine(cache, "data", "shakespeare_char")}: vocabulary 16; train 1,620 tokens, val 180 tokens", first.Stdout);
+        Assert.Contains($"run in {Path.GetFullPath(Path.Combine(work, "runs", "shakespeare-char-cpu"))}", first.Stdout);
+        string sample = first.Stdout[(first.Stdout.IndexOf("sample (500 tokens", StringComparison.Ordinal) + 1)..];
+        string text = sample[(sample.IndexOf('\n') + 1)..];
+        Assert.Equal(1 + 500 + 1, text.Length);                                 // the newline it starts from, 500 characters, the line end
+        Assert.All(text, c => Assert.Contains(c, "the cat sat on the mat.\nthe dog ate the log!\n"));
+
+        var second = ChildProcess.RunIn(work, environment, args);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.DoesNotContain("prepared", second.Stdout);
+        Assert.Contains($"run in {Path.GetFullPath(Path.Combine(work, "runs", "shakespeare-char-cpu-2"))}", second.Stdout);
+        Assert.DoesNotContain(Directory.EnumerateDirectories(Path.Combine(cache, "data")), d => d.Contains(".partial", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void BadConfigsAndDataAreOneLine()
     {
