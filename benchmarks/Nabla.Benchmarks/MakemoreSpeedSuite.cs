@@ -107,6 +107,7 @@ public static class MakemoreSpeedSuite
         Row("Nabla", n, phases, stepBytes);
         Row("TorchSharp", t, torchPhases, null);
         Console.WriteLine($"speed-up (Nabla steps/s ÷ torch steps/s): {t / n:F2}x, goal {Goal:F1}x");
+        BenchReport.Add(BenchRow.Time($"makemore-speed transformer {Layers}×{Embd}, {Heads} heads, B {Batch}, T {Block}", n * 1e3, "TorchSharp", t * 1e3, "ms/step", Goal));
         if (args.Contains("--profile")) Profile(model, torchModel, seconds / rounds);
         return 0;
     }

@@ -26,7 +26,7 @@ public static class Program
         ["makemore-quality"] = new("train a lecture model (mlp, bnmlp, wavenet) as its lecture does: train/dev loss, wall time", MakemoreQualitySuite.Run),
         ["attention"] = new("fused causal attention forward and forward+backward beside libtorch SDPA at nanoGPT shakespeare-char sizes", AttentionSuite.Run, HeadToHead: true, NeedsLibtorch: true),
         ["makemore-seq"] = new("train makemore.py's rnn, gru, bow or transformer on names.txt; best test loss (--recipe makemore|tuned)", MakemoreSeqSuite.Run),
-        ["makemore-speed"] = new("training steps/s of makemore.py's Transformer at its default sizes beside TorchSharp, with forward/backward/AdamW shares", MakemoreSpeedSuite.Run, NeedsLibtorch: true),
+        ["makemore-speed"] = new("training steps/s of makemore.py's Transformer at its default sizes beside TorchSharp, with forward/backward/AdamW shares", MakemoreSpeedSuite.Run, HeadToHead: true, NeedsLibtorch: true),
         ["ops"] = new("fused softmax, cross-entropy, layer norm, GELU, elementwise beside libtorch at small-GPT sizes", FusedOpsSuite.Run, HeadToHead: true, NeedsLibtorch: true),
         ["gpt"] = new("nanoGPT shakespeare-char training iteration beside TorchSharp (cpu and full sizes); sampling with and without the KV cache", GptSuite.Run, NeedsLibtorch: true),
     };
