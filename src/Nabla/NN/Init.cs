@@ -25,12 +25,16 @@ public static class Init
     };
 
     /// <summary>Samples from N(mean, std²).</summary>
-    public static Tensor Normal(Tensor tensor, float mean, float std, Generator generator) =>
-        Fill(tensor, Tensor.Randn(tensor.Shape.ToArray(), generator) * std + mean);
+    public static Tensor Normal(Tensor tensor, float mean, float std, Generator generator)
+    {
+        using (Tensor.NoGrad()) return tensor.NormalInPlace(mean, std, generator);
+    }
 
     /// <summary>Samples from U(low, high).</summary>
-    public static Tensor Uniform(Tensor tensor, float low, float high, Generator generator) =>
-        Fill(tensor, Tensor.Rand(tensor.Shape.ToArray(), generator) * (high - low) + low);
+    public static Tensor Uniform(Tensor tensor, float low, float high, Generator generator)
+    {
+        using (Tensor.NoGrad()) return tensor.UniformInPlace(low, high, generator);
+    }
 
     /// <summary>
     /// Kaiming (He et al. 2015) normal: std = gain / √fan_in, with fan_in the size of the last dimension of a
@@ -67,10 +71,5 @@ public static class Init
     {
         if (weight.Rank < 2) throw new ArgumentException($"Init: fan_in needs a weight of rank 2 or more, got {Shapes.Format(weight.Shape)}");
         return weight.Count / weight.Size(0);
-    }
-
-    private static Tensor Fill(Tensor tensor, Tensor values)
-    {
-        using (Tensor.NoGrad()) return tensor.CopyFrom(values);
     }
 }

@@ -74,6 +74,31 @@ public class InPlaceTests
     }
 
     [Fact]
+    public void NormalAndUniformInPlaceDrawWhatRandnAndRandWould()
+    {
+        foreach (int[] shape in new[] { new[] { 1 }, new[] { 3, 5 }, new[] { 2, 3, 7 } })
+        {
+            Tensor expected = Tensor.Randn(shape, new Generator(9)) * 0.02f + 0.5f;
+            Tensor actual = Tensor.Zeros(shape).NormalInPlace(0.5f, 0.02f, new Generator(9));
+            Assert.Equal(expected.ToArray(), actual.ToArray());
+            expected = Tensor.Rand(shape, new Generator(4)) * 0.6f + -0.3f;
+            actual = Tensor.Zeros(shape).UniformInPlace(-0.3f, 0.3f, new Generator(4));
+            Assert.Equal(expected.ToArray(), actual.ToArray());
+        }
+
+        // A view: the draws land in the view's elements only, in its order.
+        Tensor parent = Tensor.Zeros(4, 6);
+        Tensor column = parent.Select(1, 2);
+        column.NormalInPlace(0f, 1f, new Generator(3));
+        Assert.Equal(Tensor.Randn([4], new Generator(3)).ToArray(), column.ToArray());
+        Assert.Equal(4, parent.ToArray().Count(v => v != 0f));
+
+        Tensor weight = Tensor.Zeros(2, 2).RequireGrad();
+        var error = Assert.Throws<InvalidOperationException>(() => weight.NormalInPlace(0f, 1f, new Generator(1)));
+        Assert.Contains("NormalInPlace", error.Message);
+    }
+
+    [Fact]
     public void ALeafThatRequiresGradIsUpdatedOnlyOutsideGraphRecording()
     {
         Tensor w = Tensor.Ones(3).RequireGrad();

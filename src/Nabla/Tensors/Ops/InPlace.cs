@@ -31,6 +31,31 @@ public sealed partial class Tensor
         return this;
     }
 
+    /// <summary>
+    /// Overwrites every element with a draw from N(<paramref name="mean"/>, <paramref name="std"/>²) (normal_): the
+    /// values <c>Randn(shape, generator) * std + mean</c> would hold, written in place, so initializing a large
+    /// parameter needs no temporary of its size.
+    /// </summary>
+    public Tensor NormalInPlace(float mean, float std, Generator generator)
+    {
+        BeginInPlace("NormalInPlace");
+        if (!IsContiguous) return CopyFrom(Randn(shape, generator) * std + mean);
+        Span<float> values = Span;
+        for (int i = 0; i < values.Length; i++) values[i] = generator.NextNormal() * std + mean;
+        return this;
+    }
+
+    /// <summary>Overwrites every element with a draw from U(<paramref name="low"/>, <paramref name="high"/>) (uniform_), as <c>Rand(shape, generator) * (high − low) + low</c>.</summary>
+    public Tensor UniformInPlace(float low, float high, Generator generator)
+    {
+        BeginInPlace("UniformInPlace");
+        if (!IsContiguous) return CopyFrom(Rand(shape, generator) * (high - low) + low);
+        Span<float> values = Span;
+        float width = high - low;
+        for (int i = 0; i < values.Length; i++) values[i] = generator.NextFloat() * width + low;
+        return this;
+    }
+
     /// <summary>Copies <paramref name="source"/> (same shape, or broadcastable to it) into this tensor (copy_).</summary>
     public Tensor CopyFrom(Tensor source)
     {
