@@ -70,7 +70,9 @@ public sealed class LlmcTokenizer
             throw LlmcFormat.Damaged(path, Kind, $"header field version is {version}; known versions are 1 and 2");
         long payload = file.Length - LlmcFormat.HeaderBytes;
         // Each token takes at least two bytes (its length and one byte): a larger count cannot be in the file.
-        int vocabSize = LlmcFormat.Positive(header, 2, "vocab_size", Math.Min(payload / 2, Array.MaxLength), path, Kind);
+        int vocabSize = LlmcFormat.Positive(header, 2, "vocab_size", Array.MaxLength, path, Kind);
+        if (vocabSize > payload / 2)
+            throw LlmcFormat.Damaged(path, Kind, $"header field vocab_size is {vocabSize}, more tokens than the {payload} bytes after the header can hold (truncated?)");
         int eot;
         if (version == 1)
         {
