@@ -32,8 +32,10 @@ public sealed record LlmcDebugState(Tensor Inputs, Tensor Targets, Tensor Logits
     /// its checkpoint, <see cref="LlmcCheckpoint.ReadHeader"/>).</summary>
     /// <exception cref="InvalidDataException">The file is not a valid debug state for that model; the message
     /// names the file and the field.</exception>
+    /// <exception cref="ArgumentException"><paramref name="model"/>'s sizes are not valid.</exception>
     public static LlmcDebugState Read(string path, LlmcModelHeader model)
     {
+        model.Validate();
         using FileStream stream = LlmcFormat.OpenRead(path);
         int[] header = LlmcFormat.ReadHeader(stream, path, Kind, LlmcFormat.DebugStateMagic);
         if (header[1] != Version)
@@ -44,7 +46,7 @@ public sealed record LlmcDebugState(Tensor Inputs, Tensor Targets, Tensor Logits
         Int128 bt = (Int128)B * T, btv = bt * V;
         if (btv > Array.MaxLength)
             throw LlmcFormat.Damaged(path, Kind, $"header field B ({B}) makes the logits B·T·V = {btv} elements, more than one array holds");
-        LlmcFormat.ExpectLength(stream, (long)(4 * (2 * bt + btv + 1) + 4 * (Int128)model.ParameterCount), path, Kind);
+        LlmcFormat.ExpectLength(stream, 4 * (2 * bt + btv + 1 + model.ParameterCount), path, Kind);
 
         int[] inputs = ReadTokens(stream, (int)bt, V, "x", path), targets = ReadTokens(stream, (int)bt, V, "y", path);
         byte[] chunk = new byte[1 << 16];
@@ -83,6 +85,7 @@ public sealed record LlmcDebugState(Tensor Inputs, Tensor Targets, Tensor Logits
     public static void Write(string path, LlmcDebugState state, LlmcModelHeader model)
     {
         const string op = "LlmcDebugState.Write";
+        model.Validate();
         if (state.Inputs.DType != DType.Int32 || state.Inputs.Rank != 2)
             throw new ArgumentException($"{op}: inputs must be int32 (B, T), got {state.Inputs.DType} {Shapes.Format(state.Inputs.Shape)}");
         int B = state.BatchSize, T = state.SeqLen, V = model.VocabSize;

@@ -61,13 +61,13 @@ internal static class LlmcFormat
     }
 
     /// <summary>The payload must fill the rest of the file exactly: no fewer bytes (truncated), no more (trailing).</summary>
-    public static void ExpectLength(Stream stream, long payloadBytes, string path, string kind)
+    public static void ExpectLength(Stream stream, Int128 payloadBytes, string path, string kind)
     {
-        long expected = HeaderBytes + payloadBytes;
+        Int128 expected = HeaderBytes + payloadBytes;
         if (stream.Length < expected)
             throw Damaged(path, kind, $"its header implies {expected} bytes but the file has {stream.Length} (truncated?)");
         if (stream.Length > expected)
-            throw Damaged(path, kind, $"its header implies {expected} bytes but the file has {stream.Length} ({stream.Length - expected} trailing bytes)");
+            throw Damaged(path, kind, $"its header implies {expected} bytes but the file has {stream.Length} ({stream.Length - (long)expected} trailing bytes)");
     }
 
     public static void ReadExactly(Stream stream, Span<byte> buffer, string path, string kind)

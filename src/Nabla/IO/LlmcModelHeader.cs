@@ -62,6 +62,15 @@ public sealed record LlmcModelHeader(int MaxSeqLen, int VocabSize, int NumLayers
         return (int)padded;
     }
 
+    /// <summary>Throws, naming the field, when these sizes could not be a checkpoint's (the checks a read makes).</summary>
+    /// <exception cref="ArgumentException">A size below 1, heads that do not divide the width, a padded vocabulary
+    /// below the vocabulary, or a tensor too large to hold.</exception>
+    public LlmcModelHeader Validate()
+    {
+        CheckSizes(message => new ArgumentException($"LlmcModelHeader: {message}"));
+        return this;
+    }
+
     /// <summary>Reads the sizes from a checkpoint header, refusing what llm.c could not load or Nabla could not hold.</summary>
     internal static LlmcModelHeader Parse(int[] header, string path, string kind)
     {
@@ -82,6 +91,8 @@ public sealed record LlmcModelHeader(int MaxSeqLen, int VocabSize, int NumLayers
     /// count fits in one array (the largest tensor Nabla holds), and the total byte count in an int64.</summary>
     private void CheckSizes(Func<string, Exception> fail)
     {
+        foreach (var (field, value) in new[] { ("max_seq_len", MaxSeqLen), ("vocab_size", VocabSize), ("num_layers", NumLayers), ("num_heads", NumHeads), ("channels", Channels), ("padded_vocab_size", PaddedVocabSize) })
+            if (value < 1) throw fail($"header field {field} is {value}; it must be ≥ 1");
         if (Channels % NumHeads != 0)
             throw fail($"header field channels ({Channels}) is not divisible by num_heads ({NumHeads})");
         if (PaddedVocabSize < VocabSize)

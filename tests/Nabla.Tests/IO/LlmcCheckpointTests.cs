@@ -149,4 +149,37 @@ public class LlmcCheckpointTests
         Assert.Equal(50304, header.PaddedVocabSize);
         Assert.Equal(124_475_904, header.ParameterCount);
     }
+
+    [Theory]
+    [InlineData(0, 20240327, "header field magic is 20240327, expected 20240326")]
+    [InlineData(1, 4, "header field version is 4; known versions are 3 (float32) and 5 (bfloat16)")]
+    [InlineData(2, 0, "header field max_seq_len is 0; it must be ≥ 1")]
+    [InlineData(3, -1, "header field vocab_size is -1; it must be ≥ 1")]
+    [InlineData(5, 3, "header field channels (16) is not divisible by num_heads (3)")]
+    [InlineData(7, 49, "header field padded_vocab_size (49) is smaller than vocab_size (50)")]
+    [InlineData(6, 1 << 30, "header field channels makes a tensor of 4611686018427387904 elements, more than one array holds")]
+    [InlineData(4, int.MaxValue, "its header implies 28174985454912 bytes but the file has 32512 (truncated?)")]
+    [InlineData(4, 3, "its header implies 45632 bytes but the file has 32512 (truncated?)")]
+    [InlineData(4, 1, "its header implies 19392 bytes but the file has 32512 (13120 trailing bytes)")]
+    [InlineData(4, int.MaxValue, "header field num_layers (2147483647) makes the parameter count overflow", 6, 16384)]
+    public void DamagedHeadersAreRefusedNamingTheField(int field, int value, string expected, int otherField = 0, int otherValue = 20240326)
+    {
+        string path = TempPath("model.bin");
+        LlmcCheckpoint.Write(path, RandomModel(), LlmcDType.Float32, 64);
+        byte[] bytes = File.ReadAllBytes(path);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * otherField), otherValue);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * field), value);
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => LlmcCheckpoint.Read(path));
+        Assert.Equal($"{path}: not a valid llm.c checkpoint: {expected}", e.Message);
+        Assert.Equal(e.Message, Assert.Throws<InvalidDataException>(() => LlmcCheckpoint.ReadHeader(path)).Message);
+    }
+
+    [Fact]
+    public void HeadersThatCouldNotBeACheckpointsAreRefusedByValidate()
+    {
+        Assert.Contains("channels (16) is not divisible by num_heads (3)", Assert.Throws<ArgumentException>(() => new LlmcModelHeader(16, 50, 2, 3, 16, 64).Validate()).Message);
+        Assert.Contains("num_layers is 0", Assert.Throws<ArgumentException>(() => new LlmcModelHeader(16, 50, 0, 2, 16, 64).Validate()).Message);
+        Assert.Equal(7872, new LlmcModelHeader(16, 50, 2, 2, 16, 64).Validate().ParameterCount);
+    }
 }

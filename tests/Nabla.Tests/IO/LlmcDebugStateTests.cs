@@ -153,6 +153,34 @@ public class LlmcDebugStateTests
         Assert.False(File.Exists(path));
     }
 
+    [Theory]
+    [InlineData(1, 1, "header field version is 1; the known version is 2")]
+    [InlineData(2, 0, "header field B is 0; it must be ≥ 1")]
+    [InlineData(3, 17, "header field T is 17; it must be ≤ 16")]
+    [InlineData(3, 8, "(6656 trailing bytes)")]
+    [InlineData(256, 50, "x[0] is token 50, outside the vocabulary [0, 50)")]
+    [InlineData(256 + B * T + 3, -1, "y[3] is token -1, outside the vocabulary [0, 50)")]
+    public void DamagedStatesAreRefusedNamingTheField(int field, int value, string expected)
+    {
+        var (idx, targets) = Batch();
+        using Files files = Write(idx, targets);
+        byte[] bytes = File.ReadAllBytes(files.State);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4 * field), value);
+        File.WriteAllBytes(files.State, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => LlmcDebugState.Read(files.State, files.Header));
+        Assert.StartsWith($"{files.State}: not a valid llm.c debug state: ", e.Message);
+        Assert.EndsWith(expected, e.Message);
+    }
+
+    [Fact]
+    public void AStateReadWithAnotherModelsSizesIsRefused()
+    {
+        var (idx, targets) = Batch();
+        using Files files = Write(idx, targets);
+        var e = Assert.Throws<InvalidDataException>(() => LlmcDebugState.Read(files.State, files.Header with { PaddedVocabSize = 128 }));
+        Assert.Contains("(truncated?)", e.Message);
+    }
+
     private static void AssertClose(string what, float[] actual, float[] expected, double tolerance)
     {
         Assert.Equal(expected.Length, actual.Length);
