@@ -15,7 +15,7 @@ namespace Nabla.Tests.IO;
 /// </summary>
 public class LlmcFuzzTests
 {
-    private static readonly Lazy<string> Directory = new(() =>
+    private static readonly Lazy<string> SeedDirectory = new(() =>
     {
         string model = TempPath("model.bin"), dir = Path.GetDirectoryName(model)!;
         Gpt gpt = new(new GptConfig(BlockSize: 8, VocabSize: 10, NLayer: 2, NHead: 2, NEmbd: 4, Gelu: GeluApproximation.Tanh), new Generator(1));
@@ -65,7 +65,7 @@ public class LlmcFuzzTests
 
     private static void ReadOrRefuse(string kind, byte[] bytes, string what)
     {
-        string path = Path.Combine(Directory.Value, "mutated-" + kind);
+        string path = Path.Combine(SeedDirectory.Value, "mutated-" + kind);
         File.WriteAllBytes(path, bytes);
         try { Read(kind, path); }
         catch (InvalidDataException e)
@@ -83,17 +83,17 @@ public class LlmcFuzzTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void TheUnmutatedFileReads(string kind) => Read(kind, Path.Combine(Directory.Value, kind));
+    public void TheUnmutatedFileReads(string kind) => Read(kind, Path.Combine(SeedDirectory.Value, kind));
 
     [Theory]
     [MemberData(nameof(Kinds))]
     public void TruncatedAtEveryHeaderFieldAndInThePayload(string kind)
     {
-        byte[] file = File.ReadAllBytes(Path.Combine(Directory.Value, kind));
+        byte[] file = File.ReadAllBytes(Path.Combine(SeedDirectory.Value, kind));
         int[] cuts = [0, 1, 3, .. Enumerable.Range(0, 10).Select(i => 4 * i), 1023, 1024, 1025, (file.Length + 1024) / 2, file.Length - 2, file.Length - 1];
         foreach (int cut in cuts)
         {
-            string path = Path.Combine(Directory.Value, "cut-" + kind);
+            string path = Path.Combine(SeedDirectory.Value, "cut-" + kind);
             File.WriteAllBytes(path, file[..cut]);
             var e = Assert.Throws<InvalidDataException>(() => Read(kind, path));
             Assert.StartsWith(path, e.Message);
@@ -105,7 +105,7 @@ public class LlmcFuzzTests
     [MemberData(nameof(Kinds))]
     public void HeaderFieldsSetToEdgeValues(string kind)
     {
-        byte[] file = File.ReadAllBytes(Path.Combine(Directory.Value, kind));
+        byte[] file = File.ReadAllBytes(Path.Combine(SeedDirectory.Value, kind));
         for (int field = 0; field < 9; field++)
         {
             int v = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(4 * field));
@@ -122,10 +122,10 @@ public class LlmcFuzzTests
     [MemberData(nameof(Kinds))]
     public void AppendedBytesAreRefused(string kind)
     {
-        byte[] file = File.ReadAllBytes(Path.Combine(Directory.Value, kind));
+        byte[] file = File.ReadAllBytes(Path.Combine(SeedDirectory.Value, kind));
         foreach (int extra in new[] { 1, 2, 3, 4, 1024 })
         {
-            string path = Path.Combine(Directory.Value, "long-" + kind);
+            string path = Path.Combine(SeedDirectory.Value, "long-" + kind);
             File.WriteAllBytes(path, [.. file, .. new byte[extra]]);
             var e = Assert.Throws<InvalidDataException>(() => Read(kind, path));
             Assert.Contains("trailing", e.Message);
@@ -136,7 +136,7 @@ public class LlmcFuzzTests
     [MemberData(nameof(Kinds))]
     public void RandomBytesOfTheHeaderReplaced(string kind)
     {
-        byte[] file = File.ReadAllBytes(Path.Combine(Directory.Value, kind));
+        byte[] file = File.ReadAllBytes(Path.Combine(SeedDirectory.Value, kind));
         var random = new Random(kind.Length);
         // The tokenizer's length bytes are as much its structure as its header: mutate those too.
         int span = kind == "tokenizer.bin" ? file.Length : 40;
