@@ -68,7 +68,9 @@ internal static class HfGpt2Files
             if (maskedBias) file[$"{prefix}h.{l}.attn.masked_bias"] = torch.tensor(-1e4f).to(dtype);
         }
         if (lmHead) file["lm_head.weight"] = state["wte.weight"].to(dtype);
-        PySafetensors.SaveStateDict(Path.Combine(folder, "model.safetensors"), file);
+        string weights = Path.Combine(folder, "model.safetensors");
+        File.Delete(weights);   // PyBridge writes over an existing file without truncating it
+        PySafetensors.SaveStateDict(weights, file);
         File.WriteAllText(Path.Combine(folder, "config.json"), Config(s, activation));
     }
 
