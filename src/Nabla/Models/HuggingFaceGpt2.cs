@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Nabla.IO;
+using Nabla.NN;
 using Nabla.Tensors;
 
 namespace Nabla.Models;
@@ -54,7 +55,8 @@ public static class HuggingFaceGpt2
             throw new FileNotFoundException(File.Exists(Path.Combine(directory, "pytorch_model.bin"))
                 ? $"{weights} not found: only safetensors weights are read (pytorch_model.bin is a Python pickle)"
                 : $"{weights} not found", weights);
-        var model = new Gpt(config.Validate());
+        Gpt model;
+        using (Init.SkipRandom()) model = new Gpt(config.Validate());   // every parameter is read next
         LoadWeights(model, weights, cropPositions: blockSize is not null);
         return model;
     }
