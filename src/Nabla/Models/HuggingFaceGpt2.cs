@@ -18,8 +18,8 @@ namespace Nabla.Models;
 /// which is a constant, not a parameter, and is skipped. A fine-tuned <c>GPT2LMHeadModel</c> keeps the prefix and
 /// may hold <c>lm_head.weight</c>, which must equal the token embedding it is tied to.</item>
 /// </list>
-/// Loading writes each tensor straight into the model's parameter (a transposed one through a buffer of its
-/// own size), so a 6 GB checkpoint takes the model's memory plus one tensor, not twice the file.
+/// Loading writes each tensor straight into the model's parameter (a transposed one through one buffer the size
+/// of the largest Conv1D weight), so a 6 GB checkpoint takes the model's memory plus one tensor, not twice the file.
 /// </summary>
 public static class HuggingFaceGpt2
 {
@@ -103,21 +103,26 @@ public static class HuggingFaceGpt2
         if (problems.Count > 0)
             throw new InvalidDataException($"{path}: {string.Join("; ", problems.Take(4))}{(problems.Count > 4 ? $"; and {problems.Count - 4} more" : "")}");
 
+        // One buffer, the size of the largest tensor that cannot be read in place (a Conv1D weight, or a position
+        // embedding to crop), serves them all.
+        float[] scratch = new float[placed.Where(p => IsConv1D(p.Key) || p.Key == PositionEmbedding).Select(p => p.Value.Count).DefaultIfEmpty(0).Max()];
         foreach (var (name, tensor) in placed)
         {
             Tensor parameter = parameters[name];
             Span<float> destination = parameter.AsWritableSpan("HuggingFaceGpt2.LoadWeights");
             if (tensor.Count != destination.Length && name == PositionEmbedding)
             {
-                float[] all = new float[tensor.Count];                         // (n_positions, C) → the first block_size rows
-                reader.ReadFloats(tensor.Name, all);
-                all.AsSpan(0, destination.Length).CopyTo(destination);
-                continue;
+                Span<float> stored = scratch.AsSpan(0, tensor.Count);
+                reader.ReadFloats(tensor.Name, stored);                        // (n_positions, C) → the first block_size rows
+                stored[..destination.Length].CopyTo(destination);
             }
-            if (!IsConv1D(name)) { reader.ReadFloats(tensor.Name, destination); continue; }
-            float[] stored = new float[tensor.Count];                          // (in, out)
-            reader.ReadFloats(tensor.Name, stored);
-            Transpose(stored, tensor.Shape[0], tensor.Shape[1], destination);  // → (out, in)
+            else if (IsConv1D(name))
+            {
+                Span<float> stored = scratch.AsSpan(0, tensor.Count);
+                reader.ReadFloats(tensor.Name, stored);                        // (in, out)
+                Transpose(stored, tensor.Shape[0], tensor.Shape[1], destination);  // → (out, in)
+            }
+            else reader.ReadFloats(tensor.Name, destination);
         }
         if (lmHead is not null) CheckTied(reader, lmHead, parameters[TokenEmbedding]);
     }
