@@ -41,7 +41,8 @@ public static class GptPretrainedInit
         if (crop && config.BlockSize > pretrained.BlockSize)
             throw new ArgumentException($"block_size {config.BlockSize} is longer than the context of init_from {config.InitFrom} ({pretrained.BlockSize})");
 
-        Gpt model = HuggingFaceGpt2.Load(folder, config.Dropout, crop ? config.BlockSize : null);
+        // The dropout's generator is seeded as a model trained from scratch is.
+        Gpt model = HuggingFaceGpt2.Load(folder, config.Dropout, crop ? config.BlockSize : null, new Generator((ulong)config.Seed));
         GptTrainConfig adopted = config with
         {
             NLayer = pretrained.NLayer, NHead = pretrained.NHead, NEmbd = pretrained.NEmbd, Bias = true, Gelu = gelu,

@@ -40,7 +40,8 @@ public static class HuggingFaceGpt2
     /// (nanoGPT's crop_block_size): a shorter context, the same network on it.</summary>
     /// <exception cref="InvalidDataException">A file is damaged or does not describe this network; the message
     /// names the file and the field or tensor.</exception>
-    public static Gpt Load(string directory, float dropout = 0f, int? blockSize = null)
+    /// <param name="generator">The generator of the model's dropout (default: <see cref="Generator.Default"/>).</param>
+    public static Gpt Load(string directory, float dropout = 0f, int? blockSize = null, Generator? generator = null)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Hugging Face model folder '{directory}' not found");
         GptConfig config = HuggingFaceGpt2Config.Read(Path.Combine(directory, ConfigFile)) with { Dropout = dropout };
@@ -56,7 +57,7 @@ public static class HuggingFaceGpt2
                 ? $"{weights} not found: only safetensors weights are read (pytorch_model.bin is a Python pickle)"
                 : $"{weights} not found", weights);
         Gpt model;
-        using (Init.SkipRandom()) model = new Gpt(config.Validate());   // every parameter is read next
+        using (Init.SkipRandom()) model = new Gpt(config.Validate(), generator);   // every parameter is read next
         LoadWeights(model, weights, cropPositions: blockSize is not null);
         return model;
     }

@@ -75,7 +75,7 @@ public sealed class GptHuggingFaceCliTests : IDisposable
         Assert.True(exported.ExitCode == 0, exported.Stderr);
         Assert.Contains($"wrote hf model", exported.Stdout);
         Gpt loaded = HuggingFaceGpt2.Load(hf);
-        var fromRun = new Gpt(loaded.Config with { Bias = false, Gelu = GeluApproximation.None });
+        var fromRun = new Gpt(loaded.Config with { Bias = false, Gelu = GeluApproximation.None }, new Generator(1));
         Checkpoint.LoadModel(new RunDirectory(run).BestCheckpoint, "gpt", fromRun);
         Assert.Equal(GeluApproximation.None, loaded.Config.Gelu);   // the run's exact GELU is written as "gelu"
         var weights = loaded.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);

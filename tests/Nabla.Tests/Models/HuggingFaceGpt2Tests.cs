@@ -153,7 +153,7 @@ public sealed class HuggingFaceGpt2Tests : IDisposable
         string folder = Path.Combine(dir, "big");
         HfGpt2Files.Write(folder, s, HfGpt2Files.RandomState(s, seed: 2), HfNaming.Original, torch.ScalarType.Float32, maskBuffers: true);
         string weights = Path.Combine(folder, "model.safetensors");
-        var model = new Gpt(HuggingFaceGpt2Config.Read(Path.Combine(folder, "config.json")));
+        var model = new Gpt(HuggingFaceGpt2Config.Read(Path.Combine(folder, "config.json")), new Generator(1));
         HuggingFaceGpt2.LoadWeights(model, weights);   // warm: the pooled read buffer exists
         long before = GC.GetAllocatedBytesForCurrentThread();
         HuggingFaceGpt2.LoadWeights(model, weights);
