@@ -12,7 +12,9 @@ namespace Nabla.Cli;
 /// <summary>
 /// <c>nabla gpt</c>: nanoGPT's three scripts as sub-commands. <c>prepare</c> turns a text file into a data folder
 /// (train.bin, val.bin, meta.json), <c>train</c> (in <see cref="GptTrainCommand"/>) trains a GPT on it into a run
-/// folder, <c>sample</c> streams text from a run's best checkpoint.
+/// folder, <c>sample</c> streams text from a run's best checkpoint or from GPT-2's weights; <c>export</c> (in
+/// <see cref="GptExportCommand"/>) and <c>download</c> (in <see cref="GptDownloadCommand"/>) move weights between
+/// Nabla and the Hugging Face layout.
 /// </summary>
 internal static class GptCommand
 {
@@ -21,10 +23,12 @@ internal static class GptCommand
 
     public static Command Create()
     {
-        var command = new Command("gpt", "Train and sample a GPT (nanoGPT): prepare a data folder, train, sample");
+        var command = new Command("gpt", "Train and sample a GPT (nanoGPT): prepare a data folder, train, sample; export, download GPT-2 weights");
         command.Subcommands.Add(CreatePrepare());
         command.Subcommands.Add(GptTrainCommand.Create());
         command.Subcommands.Add(CreateSample());
+        command.Subcommands.Add(GptExportCommand.Create());
+        command.Subcommands.Add(GptDownloadCommand.Create());
         command.SetAction(parse => new System.CommandLine.Help.HelpAction().Invoke(parse));
         return command;
     }
@@ -53,7 +57,13 @@ internal static class GptCommand
         return command;
     }
 
-    private static readonly Option<string> RunOption = new("--run") { Description = "Run folder made by nabla gpt train", Required = true };
+    private static readonly Option<string?> RunOption = new("--run") { Description = "Run folder made by nabla gpt train" };
+    private static readonly Option<string?> HfOption = new("--hf") { Description = "Hugging Face GPT-2 folder (config.json, model.safetensors), or gpt2, gpt2-medium, gpt2-large, gpt2-xl from the cache" };
+    private static readonly Option<string?> CacheOption = CreateCacheOption();
+
+    /// <summary>--cache: where downloaded models are kept (each command gets its own instance of the option).</summary>
+    internal static Option<string?> CreateCacheOption() =>
+        new("--cache") { Description = $"Cache folder of downloaded models [default: ${Nabla.Data.Datasets.CacheDirVariable} or ~/.cache/nabla]" };
     private static readonly Option<string> StartOption = new("--start") { Description = "Prompt text, or FILE:path to read it from a file", DefaultValueFactory = _ => "\n" };
     private static readonly Option<int> NumSamplesOption = new("--num-samples") { Description = "Samples to draw", DefaultValueFactory = _ => 10 };
     private static readonly Option<int> MaxNewTokensOption = new("--max-new-tokens") { Description = "Tokens generated per sample", DefaultValueFactory = _ => 500 };
@@ -65,8 +75,8 @@ internal static class GptCommand
 
     private static Command CreateSample()
     {
-        var command = new Command("sample", "Generate text from a run's best checkpoint, streamed as it is drawn");
-        foreach (Option option in new Option[] { RunOption, StartOption, NumSamplesOption, MaxNewTokensOption, TemperatureOption, TopKOption, TopPOption, SeedOption, NoCacheOption })
+        var command = new Command("sample", "Generate text from a run's best checkpoint or from GPT-2's weights, streamed as it is drawn");
+        foreach (Option option in new Option[] { RunOption, HfOption, CacheOption, StartOption, NumSamplesOption, MaxNewTokensOption, TemperatureOption, TopKOption, TopPOption, SeedOption, NoCacheOption })
             command.Options.Add(option);
         command.SetAction(parse => Sample(parse, parse.InvocationConfiguration.Output));
         return command;
@@ -78,7 +88,7 @@ internal static class GptCommand
         if (samples is < 1 or > MaxSamples) throw new UsageException($"--num-samples must be in [1, {MaxSamples:N0}], got {samples}");
         if (maxNew is < 0 or > MaxNewTokens) throw new UsageException($"--max-new-tokens must be in [0, {MaxNewTokens:N0}], got {maxNew}");
         if (topK < 1) throw new UsageException($"--top-k must be ≥ 1, got {topK}");
-        var (model, tokenizer, _) = LoadRun(parse.GetValue(RunOption)!);
+        var (model, tokenizer) = LoadModel(parse);
         var options = new SamplingOptions(parse.GetValue(TemperatureOption), Math.Min(topK, tokenizer.VocabSize), parse.GetValue(TopPOption),
             UseCache: !parse.GetValue(NoCacheOption));
         try { TokenSampler.Validate(options, tokenizer.VocabSize); }
@@ -95,6 +105,24 @@ internal static class GptCommand
             output.WriteLine("---------------");
         }
         return NablaApp.ExitOk;
+    }
+
+    /// <summary>The model of --run, or of --hf with GPT-2's tokenizer: exactly one of them.</summary>
+    private static (Gpt Model, Tokenizer Tokenizer) LoadModel(ParseResult parse)
+    {
+        string? run = parse.GetValue(RunOption), hf = parse.GetValue(HfOption);
+        if ((run is null) == (hf is null)) throw new UsageException("give exactly one of --run RUN_DIR and --hf HF_MODEL_DIR");
+        if (run is not null)
+        {
+            var (model, tokenizer, _) = LoadRun(run);
+            return (model, tokenizer);
+        }
+        string folder = PretrainedGpt2.ResolveFolder(hf!, parse.GetValue(CacheOption));
+        Gpt gpt = HuggingFaceGpt2.Load(folder);
+        Tokenizer gpt2 = Encodings.Gpt2;
+        if (gpt.Config.VocabSize != gpt2.VocabSize)
+            throw new InvalidDataException($"{Path.Combine(folder, HuggingFaceGpt2.ConfigFile)}: vocab_size {gpt.Config.VocabSize} is not GPT-2's tokenizer's {gpt2.VocabSize}");
+        return (gpt, gpt2);
     }
 
     /// <summary>A run's model (best checkpoint, or latest when no evaluation improved yet), tokenizer and config.</summary>

@@ -56,7 +56,9 @@ internal static class GptTrainCommand
             if (configName is null) throw new UsageException($"--config is required ({string.Join(", ", GptTrainConfig.BuiltIn.Keys)}, or a .json file)");
             config = Checked(() => GptTrainConfig.Load(configName));
         }
-        config = Overrides(parse.UnmatchedTokens, config);
+        var explicitKeys = new HashSet<string>(StringComparer.Ordinal);
+        if (configName is not null && !GptTrainConfig.BuiltIn.ContainsKey(configName)) explicitKeys.UnionWith(FileKeys(configName));
+        config = Overrides(parse.UnmatchedTokens, config, explicitKeys);
         if (dataPath is null)
         {
             dataPath = GptDatasets.Resolve(config.Dataset, out PreparedCounts? prepared);
@@ -75,7 +77,14 @@ internal static class GptTrainCommand
         if (resume && !sameVocabulary)
             throw new InvalidDataException($"vocabulary mismatch: the run in {run.Path} was trained on a vocabulary of {saved!["vocab_size"]}, the data in {data.Path} has {data.VocabSize} ({data.Meta["tokenizer"]})");
 
-        var model = new Gpt(config.Model(data.VocabSize), new Generator((ulong)config.Seed));
+        Gpt model;
+        if (!resume && config.InitFrom != GptTrainConfig.Scratch)
+        {
+            GptTrainConfig requested = config;
+            (config, model) = Checked(() => GptPretrainedInit.Load(requested, explicitKeys, data.VocabSize));
+            output.WriteLine($"init_from {config.InitFrom}: pretrained GPT-2 weights");
+        }
+        else model = new Gpt(config.Model(data.VocabSize), new Generator((ulong)config.Seed));
         output.WriteLine($"{data.Path}: {data.Train.Length:N0} train and {data.Val.Length:N0} val tokens, vocabulary {data.VocabSize:N0} ({data.Meta["tokenizer"]})");
         output.WriteLine($"GPT: {config.NLayer} layers, {config.NHead} heads, width {config.NEmbd}, block {config.BlockSize}: " +
                          $"{model.ParameterCount():N0} parameters ({model.NonEmbeddingParameterCount():N0} without position embeddings)");
@@ -142,7 +151,7 @@ internal static class GptTrainCommand
     }
 
     /// <summary>The config keys given as options: <c>--key value</c> or <c>--key=value</c>, '-' or '_' in the key.</summary>
-    private static GptTrainConfig Overrides(IReadOnlyList<string> tokens, GptTrainConfig config)
+    private static GptTrainConfig Overrides(IReadOnlyList<string> tokens, GptTrainConfig config, HashSet<string> given)
     {
         for (int i = 0; i < tokens.Count; i++)
         {
@@ -156,9 +165,14 @@ internal static class GptTrainCommand
             else throw new UsageException($"--{key} needs a value");
             GptTrainConfig current = config;
             config = Checked(() => current.With(key, value, $"--{key}"));
+            given.Add(key.Replace('-', '_'));
         }
         return config;
     }
+
+    /// <summary>The keys a JSON config file sets (it has been read once already, so it parses).</summary>
+    private static IEnumerable<string> FileKeys(string path) =>
+        JsonNode.Parse(File.ReadAllText(path)) is JsonObject json ? json.Select(pair => pair.Key) : [];
 
     /// <summary>Config problems are usage errors: one line, exit code 2.</summary>
     private static T Checked<T>(Func<T> read)

@@ -96,10 +96,10 @@ public static class Datasets
         string target = Path.Combine(cacheDir, name);
         try
         {
-            Download(address, target, http);
+            Downloads.ToFile(address, target, http);
             return target;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        catch (Exception e) when (Downloads.IsDownloadFailure(e))
         {
             throw new FileNotFoundException(
                 $"Dataset '{name}' is not on this machine and could not be downloaded from {address} ({e.Message}). " +
@@ -114,30 +114,4 @@ public static class Datasets
     }
 
     private static string Describe(IEnumerable<string> folders) => string.Join(" and ", folders.Select(f => $"'{f}'"));
-
-    // Downloads to a temporary file and renames it into place, so an interrupted download never
-    // leaves a truncated dataset where the next run would trust it.
-    private static void Download(Uri address, string target, HttpClient? http)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        string partial = target + ".partial";
-        HttpClient client = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        try
-        {
-            using (HttpResponseMessage response = client.GetAsync(address, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult())
-            {
-                response.EnsureSuccessStatusCode();
-                using Stream body = response.Content.ReadAsStream();
-                using FileStream file = File.Create(partial);
-                body.CopyTo(file);
-                if (file.Length == 0) throw new IOException("the server sent an empty file");
-            }
-            File.Move(partial, target, overwrite: true);
-        }
-        finally
-        {
-            if (http is null) client.Dispose();
-            if (File.Exists(partial)) File.Delete(partial);
-        }
-    }
 }

@@ -25,7 +25,7 @@ public sealed record SafetensorsFile(IReadOnlyDictionary<string, Tensor> Tensors
 /// </summary>
 public static class Safetensors
 {
-    private const int ChunkBytes = 1 << 20; // F16/BF16/F64/I64 are converted through a buffer of this size
+    internal const int ChunkBytes = 1 << 20; // F16/BF16/F64/I64 are converted through a buffer of this size
 
     // ---- reading -----------------------------------------------------------------------------------------
 
@@ -66,7 +66,7 @@ public static class Safetensors
         return ReadHeader(stream, path, out _).Entries.Select(e => (e.Name, e.Shape.ToArray())).ToList();
     }
 
-    private static SafetensorsHeader ReadHeader(Stream stream, string source, out long dataStart)
+    internal static SafetensorsHeader ReadHeader(Stream stream, string source, out long dataStart)
     {
         long fileLength = stream.Length;
         if (fileLength < 8) throw Damaged(source, $"it is {fileLength} bytes long, shorter than the 8-byte header length");
@@ -88,22 +88,40 @@ public static class Safetensors
     /// tile the data) and converts them, a chunk at a time, into a new float32 or int32 tensor.</summary>
     private static Tensor ReadTensor(Stream stream, SafetensorsEntry entry, byte[] chunk, string source)
     {
+        if (SafetensorsDTypes.IsFloat(entry.DType))
+        {
+            var floats = new float[entry.Count];
+            ReadFloats(stream, entry, floats, chunk, source);
+            return new Tensor(floats, entry.Shape);
+        }
         int size = SafetensorsDTypes.Size(entry.DType);
         int perChunk = chunk.Length / size;
-        bool isFloat = SafetensorsDTypes.IsFloat(entry.DType);
-        float[] floats = isFloat ? new float[entry.Count] : [];
-        int[] ints = isFloat ? [] : new int[entry.Count];
+        var ints = new int[entry.Count];
         for (int start = 0; start < entry.Count; start += perChunk)
         {
             int n = Math.Min(perChunk, entry.Count - start);
             Span<byte> bytes = chunk.AsSpan(0, n * size);
             ReadExactly(stream, bytes, source);
-            if (isFloat) SafetensorsDTypes.ToFloat(entry.DType, bytes, floats.AsSpan(start, n));
-            else if (!SafetensorsDTypes.TryToInt(entry.DType, bytes, ints.AsSpan(start, n), out int bad))
+            if (!SafetensorsDTypes.TryToInt(entry.DType, bytes, ints.AsSpan(start, n), out int bad))
                 throw Damaged(source, $"tensor '{entry.Name}' ({entry.DType}) holds {BinaryPrimitives.ReadInt64LittleEndian(bytes[(8 * bad)..])} " +
                                       $"at element {start + bad}, which does not fit the int32 that Nabla reads integers into");
         }
-        return isFloat ? new Tensor(floats, entry.Shape) : new Tensor(ints, entry.Shape);
+        return new Tensor(ints, entry.Shape);
+    }
+
+    /// <summary>Reads one float tensor's bytes (the stream is at its begin offset) into <paramref name="destination"/>
+    /// (its element count long), converting a chunk at a time, so no second copy of the tensor is ever made.</summary>
+    internal static void ReadFloats(Stream stream, SafetensorsEntry entry, Span<float> destination, byte[] chunk, string source)
+    {
+        int size = SafetensorsDTypes.Size(entry.DType);
+        int perChunk = chunk.Length / size;
+        for (int start = 0; start < entry.Count; start += perChunk)
+        {
+            int n = Math.Min(perChunk, entry.Count - start);
+            Span<byte> bytes = chunk.AsSpan(0, n * size);
+            ReadExactly(stream, bytes, source);
+            SafetensorsDTypes.ToFloat(entry.DType, bytes, destination.Slice(start, n));
+        }
     }
 
     private static void ReadExactly(Stream stream, Span<byte> buffer, string source)

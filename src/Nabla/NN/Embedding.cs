@@ -10,7 +10,7 @@ public sealed class Embedding : Module<Tensor, Tensor>
     public Embedding(int count, int dim, Generator? generator = null)
     {
         if (count <= 0 || dim <= 0) throw new ArgumentException($"Embedding: sizes must be positive, got {count} × {dim}");
-        Weight = Parameter("weight", Tensor.Randn([count, dim], generator ?? Generator.Default));
+        Weight = Parameter("weight", Init.Normal(Tensor.Zeros(count, dim), 0f, 1f, generator ?? Generator.Default));
     }
 
     /// <summary>int32 indices of any shape → indices.Shape + [dim].</summary>

@@ -24,15 +24,36 @@ public static class Init
         _ => 1f,
     };
 
+    [ThreadStatic] private static int skipRandomDepth;
+
+    /// <summary>
+    /// <c>using (Init.SkipRandom()) { model = new Gpt(config); }</c>: inside the scope, on this thread, the random
+    /// initializations (<see cref="Normal"/>, <see cref="Uniform"/> and the Kaiming ones) leave their tensor as it
+    /// is and draw nothing. For a model whose every parameter a checkpoint is about to overwrite: building GPT-2 XL
+    /// then costs its parameters' memory and no draws (transformers' <c>no_init_weights</c> does the same).
+    /// </summary>
+    public static SkipRandomScope SkipRandom()
+    {
+        skipRandomDepth++;
+        return new SkipRandomScope();
+    }
+
+    public readonly struct SkipRandomScope : IDisposable
+    {
+        public void Dispose() => skipRandomDepth--;
+    }
+
     /// <summary>Samples from N(mean, std²).</summary>
     public static Tensor Normal(Tensor tensor, float mean, float std, Generator generator)
     {
+        if (skipRandomDepth > 0) return tensor;
         using (Tensor.NoGrad()) return tensor.NormalInPlace(mean, std, generator);
     }
 
     /// <summary>Samples from U(low, high).</summary>
     public static Tensor Uniform(Tensor tensor, float low, float high, Generator generator)
     {
+        if (skipRandomDepth > 0) return tensor;
         using (Tensor.NoGrad()) return tensor.UniformInPlace(low, high, generator);
     }
 

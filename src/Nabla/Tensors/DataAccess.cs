@@ -12,4 +12,14 @@ public sealed partial class Tensor
         if (!IsContiguous) throw new InvalidOperationException($"AsReadOnlySpan: {Describe()} is not contiguous; call Contiguous() first");
         return data.AsSpan(offset, Count);
     }
+
+    /// <summary>The elements of a contiguous float32 tensor, for a loader that fills parameters in place (a file's
+    /// bytes converted straight into the model, without a second copy). Autograd does not see such a write.</summary>
+    internal Span<float> AsWritableSpan(string op)
+    {
+        RequireFloat(op);
+        EnsureAlive(op);
+        if (!IsContiguous) throw new InvalidOperationException($"{op}: {Describe()} is not contiguous");
+        return data.AsSpan(offset, Count);
+    }
 }

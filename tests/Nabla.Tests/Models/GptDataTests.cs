@@ -33,6 +33,20 @@ public class GptDataTests : IDisposable
         Assert.Equal(text[1_003_854..], data.Tokenizer.Decode(data.Val.Select(t => (int)t).ToArray()));
     }
 
+    /// <summary>nanoGPT's data/shakespeare/prepare.py: the same 90 % cut, GPT-2's encoding, 301,966 and 36,059 tokens.</summary>
+    [SkippableFact]
+    public void TinyShakespeareInGpt2TokensGivesNanoGptsCounts()
+    {
+        string input = TestData.Require("tinyshakespeare.txt");
+        PreparedCounts counts = GptData.Prepare(input, "gpt2", dir);
+        Assert.Equal(new PreparedCounts(50257, 301_966, 36_059), counts);
+        GptData data = GptData.Load(dir);
+        Assert.Equal("gpt2", data.Meta["tokenizer"]!.ToString());
+        Assert.Equal(301_966, data.Train.Length);
+        Assert.Equal(36_059, data.Val.Length);
+        Assert.StartsWith("First Citizen:\nBefore we proceed", data.Tokenizer.Decode(data.Train.Take(20).Select(t => (int)t).ToArray()));
+    }
+
     [Fact]
     public void Gpt2TokensDecodeBackToEachPartOfTheText()
     {
