@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Nabla.IO;
 using Nabla.Models;
 using Nabla.Tensors;
 using Nabla.Text;
@@ -59,6 +60,7 @@ internal static class GptCommand
 
     private static readonly Option<string?> RunOption = new("--run") { Description = "Run folder made by nabla gpt train" };
     private static readonly Option<string?> HfOption = new("--hf") { Description = "Hugging Face GPT-2 folder (config.json, model.safetensors), or gpt2, gpt2-medium, gpt2-large, gpt2-xl from the cache" };
+    private static readonly Option<string?> LlmcOption = new("--llmc") { Description = "llm.c model checkpoint (gpt2_124M.bin, fp32 or bf16)" };
     private static readonly Option<string?> CacheOption = CreateCacheOption();
 
     /// <summary>--cache: where downloaded models are kept (each command gets its own instance of the option).</summary>
@@ -75,8 +77,8 @@ internal static class GptCommand
 
     private static Command CreateSample()
     {
-        var command = new Command("sample", "Generate text from a run's best checkpoint or from GPT-2's weights, streamed as it is drawn");
-        foreach (Option option in new Option[] { RunOption, HfOption, CacheOption, StartOption, NumSamplesOption, MaxNewTokensOption, TemperatureOption, TopKOption, TopPOption, SeedOption, NoCacheOption })
+        var command = new Command("sample", "Generate text from a run's best checkpoint or from GPT-2's weights (Hugging Face or llm.c), streamed as it is drawn");
+        foreach (Option option in new Option[] { RunOption, HfOption, LlmcOption, CacheOption, StartOption, NumSamplesOption, MaxNewTokensOption, TemperatureOption, TopKOption, TopPOption, SeedOption, NoCacheOption })
             command.Options.Add(option);
         command.SetAction(parse => Sample(parse, parse.InvocationConfiguration.Output));
         return command;
@@ -107,23 +109,30 @@ internal static class GptCommand
         return NablaApp.ExitOk;
     }
 
-    /// <summary>The model of --run, or of --hf with GPT-2's tokenizer: exactly one of them.</summary>
+    /// <summary>The model of --run, or of --hf or --llmc with GPT-2's tokenizer: exactly one of them.</summary>
     private static (Gpt Model, Tokenizer Tokenizer) LoadModel(ParseResult parse)
     {
-        string? run = parse.GetValue(RunOption), hf = parse.GetValue(HfOption);
-        if ((run is null) == (hf is null)) throw new UsageException("give exactly one of --run RUN_DIR and --hf HF_MODEL_DIR");
+        string? run = parse.GetValue(RunOption), hf = parse.GetValue(HfOption), llmc = parse.GetValue(LlmcOption);
+        if (new[] { run, hf, llmc }.Count(source => source is not null) != 1)
+            throw new UsageException("give exactly one of --run RUN_DIR, --hf HF_MODEL_DIR and --llmc LLMC_CHECKPOINT");
         if (run is not null)
         {
             var (model, tokenizer, _) = LoadRun(run);
             return (model, tokenizer);
         }
+        if (llmc is not null)
+        {
+            if (!File.Exists(llmc)) throw new FileNotFoundException($"llm.c checkpoint '{llmc}' not found");
+            return (WithGpt2Vocabulary(LlmcCheckpoint.Read(llmc), $"{llmc}: vocab_size"), Encodings.Gpt2);
+        }
         string folder = PretrainedGpt2.ResolveFolder(hf!, parse.GetValue(CacheOption));
-        Gpt gpt = HuggingFaceGpt2.Load(folder);
-        Tokenizer gpt2 = Encodings.Gpt2;
-        if (gpt.Config.VocabSize != gpt2.VocabSize)
-            throw new InvalidDataException($"{Path.Combine(folder, HuggingFaceGpt2.ConfigFile)}: vocab_size {gpt.Config.VocabSize} is not GPT-2's tokenizer's {gpt2.VocabSize}");
-        return (gpt, gpt2);
+        return (WithGpt2Vocabulary(HuggingFaceGpt2.Load(folder), $"{Path.Combine(folder, HuggingFaceGpt2.ConfigFile)}: vocab_size"), Encodings.Gpt2);
     }
+
+    /// <summary>A pretrained model is sampled with GPT-2's tokenizer, so its vocabulary must be that one.</summary>
+    private static Gpt WithGpt2Vocabulary(Gpt model, string where) =>
+        model.Config.VocabSize == Encodings.Gpt2.VocabSize ? model
+            : throw new InvalidDataException($"{where} {model.Config.VocabSize} is not GPT-2's tokenizer's {Encodings.Gpt2.VocabSize}");
 
     /// <summary>A run's model (best checkpoint, or latest when no evaluation improved yet), tokenizer and config.</summary>
     internal static (Gpt Model, Tokenizer Tokenizer, JsonObject Config) LoadRun(string path)

@@ -1,10 +1,11 @@
 using System.CommandLine;
+using Nabla.IO;
 using Nabla.Models;
 
 namespace Nabla.Cli;
 
 /// <summary>
-/// <c>nabla gpt export --run RUN_DIR --out DIR [--format hf]</c>: a run's model (its best checkpoint) written in
+/// <c>nabla gpt export --run RUN_DIR --out DIR [--format hf|llmc|llmc-bf16]</c>: a run's model (its best checkpoint) written in
 /// another program's layout. Each format is one entry of <see cref="Formats"/>: its name, what it writes, and the
 /// function that writes it.
 /// </summary>
@@ -16,7 +17,19 @@ internal static class GptExportCommand
     {
         ["hf"] = new("Hugging Face GPT-2 folder: config.json and model.safetensors, read by transformers' GPT2LMHeadModel.from_pretrained",
             HuggingFaceGpt2.Save),
+        ["llmc"] = new("llm.c checkpoint DIR/model.bin, float32 (version 3), vocabulary padded to a multiple of 128; needs a model with biases",
+            (model, dir) => WriteLlmc(model, dir, "model.bin", LlmcDType.Float32)),
+        ["llmc-bf16"] = new("llm.c checkpoint DIR/model_bf16.bin, bfloat16 (version 5)",
+            (model, dir) => WriteLlmc(model, dir, "model_bf16.bin", LlmcDType.BFloat16)),
     };
+
+    private static void WriteLlmc(Gpt model, string dir, string file, LlmcDType dtype)
+    {
+        if (!model.Config.Bias)
+            throw new UsageException("--format llmc: llm.c's checkpoint has a place for every bias, and this run's model has none (train with --bias true)");
+        Directory.CreateDirectory(dir);
+        LlmcCheckpoint.Write(Path.Combine(dir, file), model, dtype);
+    }
 
     private static readonly Option<string> RunOption = new("--run") { Description = "Run folder made by nabla gpt train", Required = true };
     private static readonly Option<string> OutOption = new("--out", "-o") { Description = "Folder to write the model into", Required = true };
@@ -24,7 +37,7 @@ internal static class GptExportCommand
 
     public static Command Create()
     {
-        var command = new Command("export", "Write a run's model for another program (hf: a Hugging Face GPT-2 folder)");
+        var command = new Command("export", "Write a run's model for another program (hf: a Hugging Face GPT-2 folder; llmc, llmc-bf16: an llm.c checkpoint)");
         command.Options.Add(RunOption);
         command.Options.Add(OutOption);
         command.Options.Add(FormatOption);

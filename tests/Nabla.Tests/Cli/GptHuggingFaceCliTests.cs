@@ -47,8 +47,8 @@ public sealed class GptHuggingFaceCliTests : IDisposable
         Assert.Equal(samples[0], samples[1]);   // greedy
         Assert.Equal(sampled.Stdout, CliHarness.Run([.. greedy, "--no-kv-cache"]).Stdout);
 
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample"), 2, "give exactly one of --run RUN_DIR and --hf HF_MODEL_DIR");
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", folder, "--run", dir), 2, "give exactly one of --run RUN_DIR and --hf HF_MODEL_DIR");
+        AssertOneLineFailure(CliHarness.Run("gpt", "sample"), 2, "give exactly one of --run RUN_DIR, --hf HF_MODEL_DIR and --llmc LLMC_CHECKPOINT");
+        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", folder, "--run", dir), 2, "give exactly one of --run RUN_DIR, --hf HF_MODEL_DIR and --llmc LLMC_CHECKPOINT");
         AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", folder, "--top-p", "2"), 2, "--top-p must be in (0, 1]");
         AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", "gpt2", "--cache", Path.Combine(dir, "empty-cache")), 1,
             $"gpt2 is not in the cache {Path.Combine(dir, "empty-cache", "models", "gpt2")}: run 'nabla gpt download gpt2'");
@@ -81,7 +81,7 @@ public sealed class GptHuggingFaceCliTests : IDisposable
         var weights = loaded.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
         foreach (var (name, p) in fromRun.NamedParameters()) Assert.Equal(p.ToArray(), weights[name].ToArray());
 
-        AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", run, "--out", hf, "--format", "llmc"), 2, "--format must be hf, got 'llmc'");
+        AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", run, "--out", hf, "--format", "safetensors"), 2, "--format must be hf or llmc or llmc-bf16, got 'safetensors'");
         AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", Path.Combine(dir, "no-run"), "--out", hf), 1, "not found");
         AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", run), 2, "--out");
     }
