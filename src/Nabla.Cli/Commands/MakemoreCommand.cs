@@ -105,7 +105,7 @@ internal static class MakemoreCommand
             counting.Fit(x, y);
             float train = data.Evaluate(model, Split.Train), val = data.Evaluate(model, Split.Val);
             Checkpoint.Save(run.LatestCheckpoint, recipe.Type, model, optimizer: null,
-                new TrainingState(0, val, Generator.Default.State, Generator.Default.State));
+                new TrainingState(0, val, Generator.Default.State, Generator.Default.State, []));
             File.Copy(run.LatestCheckpoint, run.BestCheckpoint, overwrite: true);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"counted {x.Size(0):N0} examples: train loss {train:F4}, val loss {val:F4}; run in {run.Path}"));
             return;

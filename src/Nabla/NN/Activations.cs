@@ -32,6 +32,9 @@ public sealed class Dropout : Module<Tensor, Tensor>
 
     public float P { get; }
 
+    /// <summary>The generator the masks are drawn from: the one given, or null for <see cref="Generator.Default"/>.</summary>
+    public Generator? Generator => generator;
+
     public Dropout(float p, Generator? generator = null)
     {
         if (!(p >= 0f && p < 1f)) throw new ArgumentException($"Dropout: p must be in [0, 1), got {p}");

@@ -7,7 +7,13 @@ using Nabla.Tensors;
 namespace Nabla.Training;
 
 /// <summary>Where a run stands: completed steps, the best validation loss so far, and both random streams.</summary>
-public sealed record TrainingState(int Step, float BestValLoss, GeneratorState DataGenerator, GeneratorState DefaultGenerator);
+/// <summary>
+/// Where a run stood: the step, the best validation loss, and the state of every generator training draws from
+/// (the data's, <see cref="Generator.Default"/>, and the model's own, such as its dropout layers' generators,
+/// in the order <see cref="Trainer"/> finds them), so that a resumed run draws what the uninterrupted one would.
+/// </summary>
+public sealed record TrainingState(int Step, float BestValLoss, GeneratorState DataGenerator, GeneratorState DefaultGenerator,
+    IReadOnlyList<GeneratorState> ModelGenerators);
 
 /// <summary>
 /// A checkpoint is one safetensors file: the model's state dict under <c>model.</c>, the optimizer's under
@@ -34,7 +40,15 @@ public static class Checkpoint
             ["generator.data"] = state.DataGenerator.ToString(),
             ["generator.default"] = state.DefaultGenerator.ToString(),
         };
+        for (int i = 0; i < state.ModelGenerators.Count; i++) metadata[$"generator.model.{i}"] = state.ModelGenerators[i].ToString();
         Safetensors.Save(path, tensors, metadata);
+    }
+
+    private static List<GeneratorState> ModelGenerators(SafetensorsFile file)
+    {
+        var states = new List<GeneratorState>();
+        while (file.Metadata.TryGetValue($"generator.model.{states.Count}", out string? text)) states.Add(GeneratorState.Parse(text));
+        return states;
     }
 
     /// <summary>The model's kind as saved (to refuse a checkpoint of another model before loading it).</summary>
@@ -60,7 +74,8 @@ public static class Checkpoint
                 int.Parse(Metadata(file, path, "step"), NumberStyles.None, CultureInfo.InvariantCulture),
                 float.Parse(Metadata(file, path, "best_val_loss"), NumberStyles.Float, CultureInfo.InvariantCulture),
                 GeneratorState.Parse(Metadata(file, path, "generator.data")),
-                GeneratorState.Parse(Metadata(file, path, "generator.default")));
+                GeneratorState.Parse(Metadata(file, path, "generator.default")),
+                ModelGenerators(file));
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or OverflowException or ArgumentException)
         {

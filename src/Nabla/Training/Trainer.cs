@@ -68,6 +68,7 @@ public sealed class Trainer(
             (step, bestVal) = (state.Step, state.BestValLoss);
             data.State = state.DataGenerator;
             Generator.Default.State = state.DefaultGenerator;
+            RestoreModelGenerators(state.ModelGenerators);
             run.TruncateMetricsAfter(step);
             OnMessage?.Invoke($"resumed from {run.LatestCheckpoint} at step {step}");
         }
@@ -156,6 +157,17 @@ public sealed class Trainer(
 
     private void SaveLatest(int step, float bestVal, Generator data) =>
         Checkpoint.Save(run.LatestCheckpoint, modelKind, model, optimizer,
-            new TrainingState(step, bestVal, data.State, Generator.Default.State));
+            new TrainingState(step, bestVal, data.State, Generator.Default.State, ModelGenerators().Select(g => g.State).ToList()));
 
+    /// <summary>The generators the model's dropout layers were given (each once, in module order); most models have none and draw from the default.</summary>
+    private List<Generator> ModelGenerators() =>
+        model.NamedModules().Select(m => m.Module).OfType<Dropout>().Select(d => d.Generator).OfType<Generator>().Distinct().ToList();
+
+    private void RestoreModelGenerators(IReadOnlyList<GeneratorState> states)
+    {
+        List<Generator> generators = ModelGenerators();
+        if (states.Count != generators.Count)
+            throw new InvalidDataException($"{run.LatestCheckpoint}: it holds {states.Count} model generator states, the model has {generators.Count} (a checkpoint of another model?)");
+        for (int i = 0; i < states.Count; i++) generators[i].State = states[i];
+    }
 }

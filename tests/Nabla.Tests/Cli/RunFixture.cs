@@ -51,7 +51,7 @@ public sealed class RunFixture : IDisposable
         }
         var model = new TinyCharModel(Vocabulary.Length, embeddingWidth, new Generator(7));
         var optimizer = new Sgd(model.Parameters(), 0.1f);
-        var state = new TrainingState(Steps, 0.6f, new Generator(1).State, new Generator(2).State);
+        var state = new TrainingState(Steps, 0.6f, new Generator(1).State, new Generator(2).State, []);
         Checkpoint.Save(Run.LatestCheckpoint, "tiny", model, optimizer, state);
         File.Copy(Run.LatestCheckpoint, Run.BestCheckpoint);
     }

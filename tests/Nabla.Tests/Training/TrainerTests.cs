@@ -6,8 +6,18 @@ using Nabla.Training;
 
 namespace Nabla.Tests.Training;
 
+/// <summary>Tests whose models draw from <see cref="Generator.Default"/> and assert exact losses run alone: the
+/// default generator is process-wide, and a test running beside them would draw from it too.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public class DefaultGeneratorCollection
+{
+    public const string Name = "Generator.Default";
+}
+
 /// <summary>The shared training loop on a small task: it learns, it is deterministic, and a run resumed from its
-/// checkpoint (after a stop or Ctrl+C) ends exactly where an uninterrupted one does.</summary>
+/// checkpoint (after a stop or Ctrl+C) ends exactly where an uninterrupted one does, with dropout drawing from the
+/// default generator and from a generator of the model's own.</summary>
+[Collection(DefaultGeneratorCollection.Name)]
 public sealed class TrainerTests : IDisposable
 {
     private readonly string root = Path.Combine(Path.GetTempPath(), "nabla-trainer-" + Guid.NewGuid().ToString("N"));
@@ -22,7 +32,7 @@ public sealed class TrainerTests : IDisposable
     {
         private static readonly Tensor Tokens = MakeTokens();
         private readonly Embedding embedding;
-        private readonly Dropout dropout;
+        private readonly Dropout dropout, ownDropout;
         private readonly Linear head;
 
         public Task()
@@ -30,10 +40,11 @@ public sealed class TrainerTests : IDisposable
             var g = new Generator(42);
             embedding = Child("wte", new Embedding(8, 16, g));
             dropout = Child("drop", new Dropout(0.1f));
+            ownDropout = Child("drop2", new Dropout(0.1f, g));
             head = Child("head", new Linear(16, 8, generator: g));
         }
 
-        public override Tensor Forward(Tensor x) => head.Forward(dropout.Forward(embedding.Forward(x)));
+        public override Tensor Forward(Tensor x) => head.Forward(ownDropout.Forward(dropout.Forward(embedding.Forward(x))));
 
         private static Tensor MakeTokens()
         {
