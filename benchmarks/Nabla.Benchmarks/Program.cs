@@ -20,7 +20,7 @@ public static class Program
         ["gemm"] = new("fp32 SGEMM GFLOP/s beside libtorch, square and small-GPT shapes, % of FMA peak", GemmSuite.Run, HeadToHead: true),
         ["alloc"] = new("bytes allocated per forward+backward of a 2-layer MLP", AllocationSuite.Run),
         ["tokenizer"] = new("Encode MB/s: gpt2, cl100k, o200k beside ML.Tokenizers and SharpToken", TokenizerEncodeSuite.Run, HeadToHead: true),
-        ["bpe-train"] = new("BPE training time: vocab 4096 on tinyshakespeare; incremental vs textbook", BpeTrainSuite.Run),
+        ["bpe-train"] = new("BPE training time: vocab 4096 on tinyshakespeare; incremental vs textbook", BpeTrainSuite.Run, HeadToHead: true),
         ["train"] = new("one training step with modules and AdamW beside TorchSharp: makemore MLP, transformer blocks", TrainStepSuite.Run, HeadToHead: true, NeedsLibtorch: true),
         ["bigram"] = new("makemore lecture 1: the counting and the neural bigram's NLL on names.txt (quality, not speed)", BigramQualitySuite.Run),
         ["makemore-quality"] = new("train a lecture model (mlp, bnmlp, wavenet) as its lecture does: train/dev loss, wall time", MakemoreQualitySuite.Run),
