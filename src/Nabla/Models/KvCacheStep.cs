@@ -26,8 +26,9 @@ namespace Nabla.Models;
 public sealed partial class KvCache
 {
     /// <summary>The step's buffers, made once per cache.</summary>
-    private sealed class StepBuffers(GptConfig c)
+    private sealed class StepBuffers(GptConfig c, GptTransformer t)
     {
+        public readonly GptBlock[] Blocks = t.Blocks.ToArray();
         public readonly float[] X = new float[c.NEmbd], Normed = new float[c.NEmbd], Qkv = new float[3 * c.NEmbd],
             Attended = new float[c.NEmbd], Projected = new float[c.NEmbd], Hidden = new float[4 * c.NEmbd],
             Activated = new float[4 * c.NEmbd], Scores = new float[c.NHead * c.BlockSize], Logits = new float[c.VocabSize],
@@ -48,14 +49,14 @@ public sealed partial class KvCache
         if (p + 1 > c.BlockSize)
             throw new ArgumentException($"KvCache: {p} cached + 1 new position exceed the block size {c.BlockSize}; clear it and read the last tokens again");
         if ((uint)token >= (uint)c.VocabSize) throw new ArgumentException($"KvCache: token {token} is outside the vocabulary [0, {c.VocabSize})");
-        StepBuffers b = buffers ??= new StepBuffers(c);
+        StepBuffers b = buffers ??= new StepBuffers(c, model.Transformer);
         GptTransformer t = model.Transformer;
         bool tanh = c.Gelu == GeluApproximation.Tanh;
 
         Span<float> x = b.X;
         TensorPrimitives.Add(t.Wte.Weight.Span.Slice(token * C, C), t.Wpe.Weight.Span.Slice(p * C, C), x);
         int layer = 0;
-        foreach (GptBlock block in t.Blocks)
+        foreach (GptBlock block in b.Blocks)
         {
             CausalSelfAttention attn = block.Attn;
             Norm(block.Ln1, x, b);
