@@ -91,6 +91,10 @@ public static class Gpt2Suite
         Console.WriteLine($"  Nabla, KV cache              {n,8:F1}");
         Console.WriteLine($"  TorchSharp, KV cache         {tc,8:F1}");
         Console.WriteLine($"  TorchSharp, no cache         {tu,8:F1}");
+        // The decoding step's bound: the head alone (the tied token embedding, 154 MB) through the matrix-vector kernel.
+        float[] normed = new float[Small.NEmbd], headOut = new float[Small.VocabSize];
+        double headSeconds = Measure.MedianSeconds(() => MatVecKernel.Forward(model.LmHeadWeight.AsReadOnlySpan(), normed, default, headOut, Small.VocabSize, Small.NEmbd), warmup: 2, minRuns: 10, minSeconds: 0.5);
+        Console.WriteLine($"  head alone ({Small.VocabSize}×{Small.NEmbd} matrix-vector): {headSeconds * 1e3:F1} ms, {4.0 * Small.VocabSize * Small.NEmbd / headSeconds / 1e9:F1} GB/s of weights");
         Console.WriteLine($"  the first {agree} of {tokens} greedy tokens are the same on both sides (random weights: near-ties may part them)");
         string workload = $"gpt2 greedy generation, KV cache, {tokens} tokens (goal ≥ {TokensPerSecondGoal} tok/s)";
         BenchReport.Add(BenchRow.Rate(workload, n, "TorchSharp, KV cache", tc, "tok/s"));
@@ -116,12 +120,22 @@ public static class Gpt2Suite
         if (Math.Abs(nablaFirst - torchFirst) > 1e-3)
             throw new InvalidOperationException($"gpt2: the networks differ: first loss {nablaFirst} in Nabla, {torchFirst} in libtorch");
 
+        // Each step's forward (with the loss), backward and optimizer times, to say where a step goes.
+        var parts = new List<(double Forward, double Backward, double Optimizer)>();
         void NablaStep()
         {
+            long start = Stopwatch.GetTimestamp();
+            double forward, backward;
             using (new TensorScope())
-                model.Loss(x, y).Backward();
+            {
+                Tensor loss = model.Loss(x, y);
+                forward = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                loss.Backward();
+                backward = Stopwatch.GetElapsedTime(start).TotalSeconds - forward;
+            }
             optimizer.Step();
             optimizer.ZeroGrad();
+            parts.Add((forward, backward, Stopwatch.GetElapsedTime(start).TotalSeconds - forward - backward));
         }
 
         var tOptimizer = optim.AdamW(w.Values, 6e-4, 0.9, 0.95, weight_decay: 0.1);
@@ -150,9 +164,11 @@ public static class Gpt2Suite
                 samples[i].Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
             }
         double n = Measure.Median(samples[0]), t = Measure.Median(samples[1]);
+        var median = parts[^rounds..].OrderBy(part => part.Forward + part.Backward + part.Optimizer).ElementAt(rounds / 2);
         Console.WriteLine();
         Console.WriteLine($"training step, batch {Batch} × {Steps} tokens (forward, loss, backward, AdamW): first loss {nablaFirst:F4} / {torchFirst:F4}");
         Console.WriteLine($"  Nabla        {n,8:F3} s   (rounds {Range(samples[0])})");
+        Console.WriteLine($"    forward and loss {median.Forward:F3} s, backward {median.Backward:F3} s, AdamW and zero grad {median.Optimizer:F3} s (median step)");
         Console.WriteLine($"  TorchSharp   {t,8:F3} s");
         Console.WriteLine($"  Nabla peak working set {workingSet / 1e6:F0} MB (with libtorch's copy of the weights), managed heap {heap / 1e6:F0} MB");
         BenchReport.Add(BenchRow.Time($"gpt2 train step {Batch}×{Steps} (goal ≤ {StepSecondsGoal} s)", n, "TorchSharp", t, "s"));
