@@ -139,12 +139,21 @@ public static class Gpt2Suite
         }
 
         var tOptimizer = optim.AdamW(w.Values, 6e-4, 0.9, 0.95, weight_decay: 0.1);
+        var torchParts = new List<(double Forward, double Backward, double Optimizer)>();
         void TorchStep()
         {
-            using var step = NewDisposeScope();
-            TorchLoss().backward();
+            long start = Stopwatch.GetTimestamp();
+            double forward, backward;
+            using (NewDisposeScope())
+            {
+                TT loss = TorchLoss();
+                forward = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                loss.backward();
+                backward = Stopwatch.GetElapsedTime(start).TotalSeconds - forward;
+            }
             tOptimizer.step();
             tOptimizer.zero_grad();
+            torchParts.Add((forward, backward, Stopwatch.GetElapsedTime(start).TotalSeconds - forward - backward));
         }
 
         // Nabla's memory is read after its warm-up steps and before libtorch's gradients and moments exist
@@ -164,17 +173,22 @@ public static class Gpt2Suite
                 samples[i].Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
             }
         double n = Measure.Median(samples[0]), t = Measure.Median(samples[1]);
-        var median = parts[^rounds..].OrderBy(part => part.Forward + part.Backward + part.Optimizer).ElementAt(rounds / 2);
+        var median = MedianStep(parts, rounds);
+        var torchMedian = MedianStep(torchParts, rounds);
         Console.WriteLine();
         Console.WriteLine($"training step, batch {Batch} × {Steps} tokens (forward, loss, backward, AdamW): first loss {nablaFirst:F4} / {torchFirst:F4}");
         Console.WriteLine($"  Nabla        {n,8:F3} s   (rounds {Range(samples[0])})");
         Console.WriteLine($"    forward and loss {median.Forward:F3} s, backward {median.Backward:F3} s, AdamW and zero grad {median.Optimizer:F3} s (median step)");
         Console.WriteLine($"  TorchSharp   {t,8:F3} s");
+        Console.WriteLine($"    forward and loss {torchMedian.Forward:F3} s, backward {torchMedian.Backward:F3} s, AdamW and zero grad {torchMedian.Optimizer:F3} s (median step)");
         Console.WriteLine($"  Nabla peak working set {workingSet / 1e6:F0} MB (with libtorch's copy of the weights), managed heap {heap / 1e6:F0} MB");
         BenchReport.Add(BenchRow.Time($"gpt2 train step {Batch}×{Steps} (goal ≤ {StepSecondsGoal} s)", n, "TorchSharp", t, "s"));
         BenchReport.Add(new BenchRow("gpt2 train step: Nabla peak working set (incl. libtorch weights)", workingSet / 1e6, "—", null, "MB", null, null));
         BenchReport.Add(new BenchRow("gpt2 train step: Nabla managed heap", heap / 1e6, "—", null, "MB", null, null));
     }
+
+    private static (double Forward, double Backward, double Optimizer) MedianStep(List<(double Forward, double Backward, double Optimizer)> parts, int rounds) =>
+        parts[^rounds..].OrderBy(part => part.Forward + part.Backward + part.Optimizer).ElementAt(rounds / 2);
 
     /// <summary>Greedy tokens after <paramref name="first"/>: with a hand-written cache of keys and values
     /// (one position per token), or the whole context through the model per token.</summary>
