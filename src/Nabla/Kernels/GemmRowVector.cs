@@ -29,8 +29,8 @@ internal static unsafe class GemmRowVector
         }
         if (transB)
         {
-            var dots = new DotRange { X = x, B = b, Ldb = ldb, K = k, C = c, Ldc = 1, Alpha = alpha, Beta = beta };
-            Fork(n, MinFmaPerTask / k, maxThreads, dots);
+            var dots = new DotRange { X = x, B = b, Ldb = ldb, K = k, N = n, C = c, Ldc = 1, Alpha = alpha, Beta = beta };
+            Fork(DotRange.Groups(n), MinFmaPerTask / (MatVecKernel.GroupRows * (long)k), maxThreads, dots);
         }
         else
         {
@@ -55,8 +55,8 @@ internal static unsafe class GemmRowVector
         }
         if (!transA)
         {
-            var dots = new DotRange { X = x, B = a, Ldb = lda, K = k, C = c, Ldc = ldc, Alpha = alpha, Beta = beta };
-            Fork(m, MinFmaPerTask / k, maxThreads, dots);
+            var dots = new DotRange { X = x, B = a, Ldb = lda, K = k, N = m, C = c, Ldc = ldc, Alpha = alpha, Beta = beta };
+            Fork(DotRange.Groups(m), MinFmaPerTask / (MatVecKernel.GroupRows * (long)k), maxThreads, dots);
         }
         else
         {
@@ -74,22 +74,48 @@ internal static unsafe class GemmRowVector
         else ParallelFor.Run(count, (int)Math.Clamp(minPerTask, 1, int.MaxValue), action);
     }
 
-    /// <summary>c[j·ldc] = alpha · (x · B[j, :]) + beta · c[j·ldc] for j in [start, end).</summary>
+    /// <summary>c[j·ldc] = alpha · (x · B[j, :]) + beta · c[j·ldc] for the groups of four outputs [start, end):
+    /// four rows of B stream past one load of x (<see cref="MatVecKernel.Dot4{T}"/>), and each output is summed
+    /// as it would be alone, so the split does not change it.</summary>
     private struct DotRange : IRangeAction
     {
         public float* X, B, C;
-        public int Ldb, Ldc, K;
+        public int Ldb, Ldc, K, N;
         public float Alpha, Beta;
+
+        public static int Groups(int n) => (n + MatVecKernel.GroupRows - 1) / MatVecKernel.GroupRows;
 
         public readonly void Invoke(int start, int end)
         {
-            var x = new ReadOnlySpan<float>(X, K);
-            for (int j = start; j < end; j++)
+            if (RowMath.Use512) Rows<Lanes512>(start, end);
+            else if (RowMath.Use256) Rows<Lanes256>(start, end);
+            else if (RowMath.Use128) Rows<Lanes128>(start, end);
+            else Rows<Lanes1>(start, end);
+        }
+
+        private readonly void Rows<T>(int start, int end) where T : struct, ILanes<T>
+        {
+            ref readonly float x = ref *X;
+            for (int g = start; g < end; g++)
             {
-                float dot = TensorPrimitives.Dot(x, new ReadOnlySpan<float>(B + (long)j * Ldb, K));
-                ref float cj = ref C[(long)j * Ldc];
-                cj = Beta == 0f ? Alpha * dot : Alpha * dot + Beta * cj;
+                int j = g * MatVecKernel.GroupRows;
+                if (j + MatVecKernel.GroupRows <= N)
+                {
+                    MatVecKernel.Dot4<T>(in B[(long)j * Ldb], Ldb, in x, K, out float d0, out float d1, out float d2, out float d3);
+                    Store(j, d0);
+                    Store(j + 1, d1);
+                    Store(j + 2, d2);
+                    Store(j + 3, d3);
+                }
+                else
+                    for (; j < N; j++) Store(j, MatVecKernel.Dot<T>(in B[(long)j * Ldb], in x, K));
             }
+        }
+
+        private readonly void Store(int j, float dot)
+        {
+            ref float cj = ref C[(long)j * Ldc];
+            cj = Beta == 0f ? Alpha * dot : Alpha * dot + Beta * cj;
         }
     }
 

@@ -43,7 +43,7 @@ public sealed partial class Gpt
             var context = new List<int>(prompt);
             var generated = new List<int>();
             KvCache? cache = options.UseCache ? new KvCache(this) : null;
-            float[] logits = cache is not null ? cache.Append(Window(context, blockSize)) : NextLogits(context);
+            ReadOnlySpan<float> logits = cache is not null ? cache.Append(Window(context, blockSize)) : NextLogits(context);
             while (generated.Count < maxNewTokens)
             {
                 int next = TokenSampler.Pick(logits, options, generator);
@@ -53,7 +53,7 @@ public sealed partial class Gpt
                 onToken?.Invoke(next);
                 if (generated.Count == maxNewTokens) break;
                 if (cache is null) logits = NextLogits(context);
-                else if (cache.Length < blockSize) logits = cache.Append([next]);
+                else if (cache.Length < blockSize) logits = cache.AppendOne(next);   // no allocation per token
                 else
                 {
                     // The block is full: drop the oldest tokens and read the rest again from position 0, since

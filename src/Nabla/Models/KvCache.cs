@@ -10,12 +10,13 @@ namespace Nabla.Models;
 /// <code>
 /// keys[l], values[l]: (1, nh, BlockSize, hs), positions 0..Length−1 filled
 /// </code>
-/// Attention for the new positions is computed here with tensor operations from each block's own c_attn and
-/// c_proj weights, the same arithmetic as <see cref="CausalSelfAttention"/> restricted to the new rows.
+/// A prompt (several new positions) is computed here with tensor operations from each block's own c_attn and
+/// c_proj weights, the same arithmetic as <see cref="CausalSelfAttention"/> restricted to the new rows; one new
+/// position goes through the decoding step of KvCacheStep.cs, on plain buffers without allocation.
 /// It computes without a graph; put the model in evaluation mode first (<see cref="Gpt.Generate"/> does), or the
 /// MLP's dropout would act.
 /// </summary>
-public sealed class KvCache
+public sealed partial class KvCache
 {
     private readonly Gpt model;
     private readonly Tensor[] keys, values;
@@ -49,6 +50,7 @@ public sealed class KvCache
     public float[] Append(ReadOnlySpan<int> tokens)
     {
         GptConfig c = model.Config;
+        if (tokens.Length == 1 && !(model.IsTraining && c.Dropout > 0f)) return AppendOne(tokens[0]).ToArray();
         int n = tokens.Length, p = Length, C = c.NEmbd, nh = c.NHead, hs = C / nh;
         if (n < 1) throw new ArgumentException("KvCache: no tokens to append");
         if (p + n > c.BlockSize)
