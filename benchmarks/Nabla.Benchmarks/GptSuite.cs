@@ -35,12 +35,12 @@ public static class GptSuite
         Console.WriteLine($"gpt: one training iteration (forward, loss, backward, AdamW step), {ParallelFor.MaxThreads} threads each, GEMM {Gemm.KernelName}, median of {rounds} alternating rounds");
         Console.WriteLine($"{"config",-22} {"model",-30} {"Nabla ms",10} {"torch ms",10} {"Nabla/torch",12} {"goal",6}");
         foreach (var (name, recipe) in GptTrainConfig.BuiltIn.OrderBy(c => c.Value.NEmbd))
-            if (name.Contains(only, StringComparison.Ordinal)) TrainStep(name, recipe, rounds);
+            if (name.Contains(only, StringComparison.Ordinal)) TrainStep(name, recipe, rounds, args.Contains("--profile"));
         if ("sample".Contains(only, StringComparison.Ordinal)) Sampling(tokens);
         return 0;
     }
 
-    private static void TrainStep(string name, GptTrainConfig recipe, int rounds)
+    private static void TrainStep(string name, GptTrainConfig recipe, int rounds, bool profile)
     {
         GptConfig config = recipe.Model(Vocab) with { Dropout = 0f };
         int B = recipe.BatchSize, T = config.BlockSize;
@@ -84,6 +84,10 @@ public static class GptSuite
         var (n, t) = Measure.AlternatingMedians(NablaStep, TorchStep, rounds, step => Measure.MedianSeconds(step, warmup: 1, minRuns: 3, minSeconds: 0.5));
         string shape = $"{config.NLayer}×{config.NEmbd}, {config.NHead} heads, {B}×{T}";
         Console.WriteLine($"{name,-22} {shape,-30} {n * 1e3,10:F1} {t * 1e3,10:F1} {n / t,11:F2}x {Goal,5:F1}x   (first loss {nablaFirst:F4} / {torchFirst:F4})");
+        if (profile)
+            GptProfile.Run(name, model, optimizer, weights, tOptimizer,
+                () => { using var scope = new TensorScope(); model.Loss(x, y).Backward(); },
+                () => { using var step = NewDisposeScope(); TorchLoss().backward(); }, B, 0.3);
     }
 
     /// <summary>GPT-2's forward in libtorch's functional form, reading every weight by its Hugging Face name
