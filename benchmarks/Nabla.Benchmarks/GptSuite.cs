@@ -20,6 +20,7 @@ namespace Nabla.Benchmarks;
 /// (lr 1e-3, β 0.9 / 0.99, weight decay 0.1 on every parameter); gradient clipping is left out.
 /// (b) Sampling 500 new tokens from the <c>shakespeare-char</c> GPT (random weights) with the cache of keys
 /// and values and without it: tokens per second.
+/// <c>--profile</c> times each part of an iteration instead of (a) (see <see cref="GptProfile"/>).
 /// </summary>
 public static class GptSuite
 {
@@ -80,14 +81,19 @@ public static class GptSuite
         if (Math.Abs(nablaFirst - torchFirst) > 1e-4)
             throw new InvalidOperationException($"gpt {name}: the networks differ: first loss {nablaFirst} in Nabla, {torchFirst} in libtorch");
 
+        if (profile)
+        {
+            // The parts instead of the whole step: a profile is read for its proportions, not timed against a goal.
+            GptProfile.Run(name, model, optimizer, weights, tOptimizer,
+                () => { using var scope = new TensorScope(); model.Loss(x, y).Backward(); },
+                () => { using var step = NewDisposeScope(); TorchLoss().backward(); }, B, 0.3);
+            return;
+        }
+
         // Each round is the median of a few steps.
         var (n, t) = Measure.AlternatingMedians(NablaStep, TorchStep, rounds, step => Measure.MedianSeconds(step, warmup: 1, minRuns: 3, minSeconds: 0.5));
         string shape = $"{config.NLayer}×{config.NEmbd}, {config.NHead} heads, {B}×{T}";
         Console.WriteLine($"{name,-22} {shape,-30} {n * 1e3,10:F1} {t * 1e3,10:F1} {n / t,11:F2}x {Goal,5:F1}x   (first loss {nablaFirst:F4} / {torchFirst:F4})");
-        if (profile)
-            GptProfile.Run(name, model, optimizer, weights, tOptimizer,
-                () => { using var scope = new TensorScope(); model.Loss(x, y).Backward(); },
-                () => { using var step = NewDisposeScope(); TorchLoss().backward(); }, B, 0.3);
     }
 
     /// <summary>GPT-2's forward in libtorch's functional form, reading every weight by its Hugging Face name
