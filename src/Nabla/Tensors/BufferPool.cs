@@ -6,7 +6,7 @@ namespace Nabla.Tensors;
 /// step. One pool per thread (no locks); a buffer returned on another thread simply joins that
 /// thread's pool. The pool keeps at most <see cref="MaxPooledBytes"/> per thread: a quarter of the memory
 /// the runtime may use, and at least 512 MiB. A training step hands back all its activations at once, so
-/// the pool must hold a whole step's worth (about 4 GB at nanoGPT's shakespeare-char size) or the next step
+/// the pool must hold a whole step's worth (gigabytes at nanoGPT's shakespeare-char size) or the next step
 /// allocates the rest afresh: the runtime zeroes every new array, the pages fault in, and full collections
 /// of the large-object heap follow, which cost more than the step's elementwise work.
 /// </summary>
