@@ -18,6 +18,22 @@ public class ViewTests
         Assert.Contains("[12]", error.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AReshapesGradientIsHandedOnOrAddedToOtherUses(bool alsoUsedDirectly)
+    {
+        // h = 2x is used through a reshape (whose rule hands its gradient buffer on when it comes first)
+        // and, in one case, also directly (then the two uses' gradients must add).
+        Tensor x = Tensor.Arange(6).RequireGrad();
+        Tensor h = x * 2f;
+        Tensor y = (h.Reshape(2, 3) * Tensor.FromArray([1f, 2f, 3f], 3)).Sum();
+        if (alsoUsedDirectly) y = y + (h * h).Sum();
+        y.Backward();
+        float[] expected = Enumerable.Range(0, 6).Select(i => 2f * (i % 3 + 1) + (alsoUsedDirectly ? 2f * 2f * (2f * i) : 0f)).ToArray();
+        Assert.Equal(expected, x.Grad!.ToArray());
+    }
+
     [Fact]
     public void TransposeIsAViewAndContiguousCopiesOnlyWhenNeeded()
     {
