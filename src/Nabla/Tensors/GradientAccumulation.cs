@@ -54,23 +54,31 @@ public sealed partial class Tensor
 
     /// <summary>
     /// input.grad += dy for <paramref name="output"/> = a reshape of contiguous <paramref name="input"/>, where
-    /// every element keeps its place in storage. When nothing has reached the input's gradient yet (the usual
-    /// case: a Linear layer's input flattened to rows and its output shaped back), the output's gradient
-    /// buffer becomes the input's, reshaped: nothing is zeroed, added or copied, and the buffer goes back
-    /// to the pool once the input's own rule has used it.
+    /// every element keeps its place in storage: see <see cref="TryHandOnGrad"/>.
     /// </summary>
     internal static void PassGradThroughReshape(Tensor input, Tensor output, Tensor dy, Func<Tensor, Tensor> sameView)
     {
-        if (input.Grad is null && input.node is not null && !output.retainsGrad && output.gradIsPooled
-            && ReferenceEquals(output.Grad, dy) && dy.offset == 0 && dy.data.Length == input.Count)
-        {
-            input.Grad = new Tensor(dy.data, ShapeOf(input.shape));
-            input.gradIsPooled = true;
-            output.Grad = null;          // handed on: backward must not return it to the pool
-            output.gradIsPooled = false;
-            return;
-        }
-        AccumulateGradThroughView(input, dy, sameView);
+        if (!TryHandOnGrad(input, output, dy)) AccumulateGradThroughView(input, dy, sameView);
+    }
+
+    /// <summary>
+    /// input.grad = dy without a copy, when dy is exactly what the input's gradient must receive, element for
+    /// element, and nothing has reached that gradient yet: the output's gradient buffer becomes the input's
+    /// (reshaped), and goes back to the pool once the input's own rule has used it. Nothing is zeroed, added
+    /// or copied. The usual cases: a Linear layer's input flattened to rows and its output shaped back, and
+    /// the branch of a residual add. False (nothing done) when the buffer cannot be handed on; the caller
+    /// then accumulates. The last use of dy in a rule.
+    /// </summary>
+    internal static bool TryHandOnGrad(Tensor input, Tensor output, Tensor dy)
+    {
+        if (input.Grad is not null || input.node is null || output.retainsGrad || !output.gradIsPooled
+            || !ReferenceEquals(output.Grad, dy) || dy.offset != 0 || dy.data.Length != input.Count)
+            return false;
+        input.Grad = new Tensor(dy.data, ShapeOf(input.shape));
+        input.gradIsPooled = true;
+        output.Grad = null;          // handed on: backward must not return it to the pool
+        output.gradIsPooled = false;
+        return true;
     }
 
     /// <summary>

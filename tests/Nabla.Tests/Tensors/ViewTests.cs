@@ -34,6 +34,24 @@ public class ViewTests
         Assert.Equal(expected, x.Grad!.ToArray());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnAddsSecondInputTakesItsGradientOrAddsToItsOtherUses(bool branchUsedTwice)
+    {
+        // z = x + branch, as a residual add: the branch's gradient is z's own buffer, handed on when
+        // nothing else has reached it; x + x and a branch used again must still add.
+        Tensor x = Tensor.Arange(4).RequireGrad();
+        Tensor branch = x * 3f;
+        Tensor z = x + branch;
+        Tensor loss = (z * z).Sum() + (x + x).Sum();
+        if (branchUsedTwice) loss = loss + (branch * 5f).Sum();
+        loss.Backward();
+        // d/dx: 2z · (1 + 3) + 2, z = 4x; and 5 · 3 for the second use of the branch.
+        float[] expected = Enumerable.Range(0, 4).Select(i => 2f * 4f * i * 4f + 2f + (branchUsedTwice ? 15f : 0f)).ToArray();
+        Assert.Equal(expected, x.Grad!.ToArray());
+    }
+
     [Fact]
     public void TransposeIsAViewAndContiguousCopiesOnlyWhenNeeded()
     {
