@@ -20,6 +20,7 @@ namespace Nabla.Benchmarks;
 /// (lr 1e-3, β 0.9 / 0.99, weight decay 0.1 on every parameter); gradient clipping is left out.
 /// (b) Sampling 500 new tokens from the <c>shakespeare-char</c> GPT (random weights) with the cache of keys
 /// and values and without it: tokens per second.
+/// <c>--profile</c> times each part of an iteration instead of (a) (see <see cref="GptProfile"/>).
 /// </summary>
 public static class GptSuite
 {
@@ -35,12 +36,12 @@ public static class GptSuite
         Console.WriteLine($"gpt: one training iteration (forward, loss, backward, AdamW step), {ParallelFor.MaxThreads} threads each, GEMM {Gemm.KernelName}, median of {rounds} alternating rounds");
         Console.WriteLine($"{"config",-22} {"model",-30} {"Nabla ms",10} {"torch ms",10} {"Nabla/torch",12} {"goal",6}");
         foreach (var (name, recipe) in GptTrainConfig.BuiltIn.OrderBy(c => c.Value.NEmbd))
-            if (name.Contains(only, StringComparison.Ordinal)) TrainStep(name, recipe, rounds);
+            if (name.Contains(only, StringComparison.Ordinal)) TrainStep(name, recipe, rounds, args.Contains("--profile"));
         if ("sample".Contains(only, StringComparison.Ordinal)) Sampling(tokens);
         return 0;
     }
 
-    private static void TrainStep(string name, GptTrainConfig recipe, int rounds)
+    private static void TrainStep(string name, GptTrainConfig recipe, int rounds, bool profile)
     {
         GptConfig config = recipe.Model(Vocab) with { Dropout = 0f };
         int B = recipe.BatchSize, T = config.BlockSize;
@@ -79,6 +80,15 @@ public static class GptSuite
         using (torch.no_grad()) torchFirst = TorchLoss().item<float>();
         if (Math.Abs(nablaFirst - torchFirst) > 1e-4)
             throw new InvalidOperationException($"gpt {name}: the networks differ: first loss {nablaFirst} in Nabla, {torchFirst} in libtorch");
+
+        if (profile)
+        {
+            // The parts instead of the whole step: a profile is read for its proportions, not timed against a goal.
+            GptProfile.Run(name, model, optimizer, weights, tOptimizer,
+                () => { using var scope = new TensorScope(); model.Loss(x, y).Backward(); },
+                () => { using var step = NewDisposeScope(); TorchLoss().backward(); }, B, 0.3);
+            return;
+        }
 
         // Each round is the median of a few steps.
         var (n, t) = Measure.AlternatingMedians(NablaStep, TorchStep, rounds, step => Measure.MedianSeconds(step, warmup: 1, minRuns: 3, minSeconds: 0.5));

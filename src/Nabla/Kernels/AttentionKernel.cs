@@ -7,8 +7,10 @@ namespace Nabla.Kernels;
 /// Fused scaled dot-product attention, forward and backward, without ever holding a T × T matrix:
 /// o = softmax(scale · q kᵀ + mask) v per head, with mask = −∞ where a query may not see a key.
 /// Layout: q and o are [heads, queries, headSize], k and v [heads, keys, headSize], row-major and
-/// contiguous (a tensor (B, nh, T, hs) is heads = B · nh); lse is [heads, queries], the log-sum-exp
-/// of each query's scores, saved by forward for backward.
+/// contiguous (a tensor (B, nh, T, hs) is heads = B · nh), or any <see cref="AttentionLayout"/>: q and dq
+/// share one, k, v, dk and dv another, o and dO a third (GPT-2's c_attn output (B, T, 3C) is read in
+/// place, and o is written as (B, T, C), ready for c_proj). lse is [heads, queries], the log-sum-exp of
+/// each query's scores, saved by forward for backward.
 /// </summary>
 /// <remarks>
 /// <para>Causal masking is aligned to the end: the queries are the last <c>queries</c> positions of a
@@ -44,14 +46,24 @@ public static unsafe class AttentionKernel
     public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o,
         Span<float> lse, int heads, int queries, int keys, int headSize, bool causal, float scale)
     {
+        Forward(q, k, v, o, lse, heads, queries, keys, headSize, causal, scale,
+            AttentionLayout.Contiguous(queries, headSize), AttentionLayout.Contiguous(keys, headSize), AttentionLayout.Contiguous(queries, headSize));
+    }
+
+    /// <summary>Forward with layouts: q in <paramref name="qLayout"/>, k and v in <paramref name="kvLayout"/>, o in <paramref name="oLayout"/>.</summary>
+    public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o,
+        Span<float> lse, int heads, int queries, int keys, int headSize, bool causal, float scale,
+        AttentionLayout qLayout, AttentionLayout kvLayout, AttentionLayout oLayout)
+    {
         const string kernel = "AttentionKernel.Forward";
         Check(kernel, heads, queries, keys, headSize, causal);
-        CheckLengths(kernel, q.Length, k.Length, v.Length, o.Length, lse.Length, heads, queries, keys, headSize);
+        var z = new Sizes(queries, keys, headSize, causal, scale, qLayout, kvLayout, oLayout);
+        z.CheckLengths(kernel, q.Length, k.Length, v.Length, o.Length, lse.Length, heads);
         int units = heads * Blocks(queries);
         long fmaPerUnit = (long)QueryBlock * keys * headSize;
         fixed (float* pq = q, pk = k, pv = v, po = o, pl = lse)
             RowMath.ParallelLanes(units, (int)Math.Clamp(MinFmaPerTask / Math.Max(1, fmaPerUnit), 1, int.MaxValue),
-                new ForwardBlocks(new Sizes(queries, keys, headSize, causal, scale), pq, pk, pv, po, pl));
+                new ForwardBlocks(z, pq, pk, pv, po, pl));
     }
 
     /// <summary>dq += ∂L/∂q, dk += ∂L/∂k, dv += ∂L/∂v given dO = ∂L/∂o, from the forward's o and lse.</summary>
@@ -59,14 +71,26 @@ public static unsafe class AttentionKernel
         ReadOnlySpan<float> o, ReadOnlySpan<float> lse, ReadOnlySpan<float> dO,
         Span<float> dq, Span<float> dk, Span<float> dv, int heads, int queries, int keys, int headSize, bool causal, float scale)
     {
+        Backward(q, k, v, o, lse, dO, dq, dk, dv, heads, queries, keys, headSize, causal, scale,
+            AttentionLayout.Contiguous(queries, headSize), AttentionLayout.Contiguous(keys, headSize), AttentionLayout.Contiguous(queries, headSize));
+    }
+
+    /// <summary>Backward with layouts: q and dq in <paramref name="qLayout"/>, k, v, dk and dv in
+    /// <paramref name="kvLayout"/>, o and dO in <paramref name="oLayout"/>.</summary>
+    public static void Backward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        ReadOnlySpan<float> o, ReadOnlySpan<float> lse, ReadOnlySpan<float> dO,
+        Span<float> dq, Span<float> dk, Span<float> dv, int heads, int queries, int keys, int headSize, bool causal, float scale,
+        AttentionLayout qLayout, AttentionLayout kvLayout, AttentionLayout oLayout)
+    {
         const string kernel = "AttentionKernel.Backward";
         Check(kernel, heads, queries, keys, headSize, causal);
-        CheckLengths(kernel, q.Length, k.Length, v.Length, o.Length, lse.Length, heads, queries, keys, headSize);
-        CheckLengths(kernel, dq.Length, dk.Length, dv.Length, dO.Length, lse.Length, heads, queries, keys, headSize, "dq", "dk", "dv", "dO");
+        var z = new Sizes(queries, keys, headSize, causal, scale, qLayout, kvLayout, oLayout);
+        z.CheckLengths(kernel, q.Length, k.Length, v.Length, o.Length, lse.Length, heads);
+        z.CheckLengths(kernel, dq.Length, dk.Length, dv.Length, dO.Length, lse.Length, heads, "dq", "dk", "dv", "dO");
         long fmaPerHead = (long)queries * keys * headSize;
         fixed (float* pq = q, pk = k, pv = v, po = o, pl = lse, pdo = dO, pdq = dq, pdk = dk, pdv = dv)
             RowMath.ParallelLanes(heads, (int)Math.Clamp(MinFmaPerTask / Math.Max(1, fmaPerHead), 1, int.MaxValue),
-                new BackwardHeads(new Sizes(queries, keys, headSize, causal, scale), pq, pk, pv, po, pl, pdo, pdq, pdk, pdv));
+                new BackwardHeads(z, pq, pk, pv, po, pl, pdo, pdq, pdk, pdv));
     }
 
     /// <summary><see cref="Forward"/> on this thread with lanes <typeparamref name="T"/> (tests check every width).</summary>
@@ -74,7 +98,7 @@ public static unsafe class AttentionKernel
         int heads, int queries, int keys, int headSize, bool causal, float scale) where T : struct, ILanes<T>
     {
         fixed (float* pq = q, pk = k, pv = v, po = o, pl = lse)
-            new ForwardBlocks(new Sizes(queries, keys, headSize, causal, scale), pq, pk, pv, po, pl).Run<T>(0, heads * Blocks(queries));
+            new ForwardBlocks(Sizes.Contiguous(queries, keys, headSize, causal, scale), pq, pk, pv, po, pl).Run<T>(0, heads * Blocks(queries));
     }
 
     /// <summary><see cref="Backward"/> on this thread with lanes <typeparamref name="T"/>.</summary>
@@ -82,14 +106,36 @@ public static unsafe class AttentionKernel
         float[] dq, float[] dk, float[] dv, int heads, int queries, int keys, int headSize, bool causal, float scale) where T : struct, ILanes<T>
     {
         fixed (float* pq = q, pk = k, pv = v, po = o, pl = lse, pdo = dO, pdq = dq, pdk = dk, pdv = dv)
-            new BackwardHeads(new Sizes(queries, keys, headSize, causal, scale), pq, pk, pv, po, pl, pdo, pdq, pdk, pdv).Run<T>(0, heads);
+            new BackwardHeads(Sizes.Contiguous(queries, keys, headSize, causal, scale), pq, pk, pv, po, pl, pdo, pdq, pdk, pdv).Run<T>(0, heads);
     }
 
     private static int Blocks(int queries) => (queries + QueryBlock - 1) / QueryBlock;
 
-    /// <summary>The sizes of one head and what every tile needs to know about the mask.</summary>
-    private readonly record struct Sizes(int Queries, int Keys, int HeadSize, bool Causal, float Scale)
+    /// <summary>The sizes of one head, where the heads lie, and what every tile needs to know about the mask.</summary>
+    private readonly record struct Sizes(int Queries, int Keys, int HeadSize, bool Causal, float Scale,
+        AttentionLayout Q, AttentionLayout KV, AttentionLayout O)
     {
+        public static Sizes Contiguous(int queries, int keys, int headSize, bool causal, float scale) =>
+            new(queries, keys, headSize, causal, scale, AttentionLayout.Contiguous(queries, headSize),
+                AttentionLayout.Contiguous(keys, headSize), AttentionLayout.Contiguous(queries, headSize));
+
+        /// <summary>Row strides: of q (and dq), of k and v (and their gradients), of o (and dO).</summary>
+        public int Ldq => Q.RowStride;
+        public int Ldk => KV.RowStride;
+        public int Ldo => O.RowStride;
+
+        public void CheckLengths(string kernel, int q, int k, int v, int o, int lse, int heads,
+            string qName = "q", string kName = "k", string vName = "v", string oName = "o")
+        {
+            if (Q.RowStride < HeadSize || KV.RowStride < HeadSize || O.RowStride < HeadSize)
+                throw new ArgumentException($"{kernel}: row strides q {Q.RowStride}, k/v {KV.RowStride}, o {O.RowStride} must be at least the head size {HeadSize}.");
+            RowMath.RequireLength(q, Q.Extent(heads, Queries, HeadSize), kernel, qName);
+            RowMath.RequireLength(k, KV.Extent(heads, Keys, HeadSize), kernel, kName);
+            RowMath.RequireLength(v, KV.Extent(heads, Keys, HeadSize), kernel, vName);
+            RowMath.RequireLength(o, O.Extent(heads, Queries, HeadSize), kernel, oName);
+            RowMath.RequireLength(lse, (long)heads * Queries, kernel, "lse");
+        }
+
         /// <summary>Query i sees keys below i + 1 + Offset (causal); queries are the last of the keys' positions.</summary>
         public int Offset => Keys - Queries;
 
@@ -121,15 +167,15 @@ public static unsafe class AttentionKernel
                     {
                         int head = unit / blocks, i0 = unit % blocks * QueryBlock;
                         int rows = Math.Min(QueryBlock, z.Queries - i0), seen = z.KeysSeen(i0, rows);
-                        long kvHead = (long)head * z.Keys * hs, qHead = (long)head * z.Queries * hs;
+                        long kvHead = z.KV.Start(head), qHead = z.Q.Start(head), oHead = z.O.Start(head);
                         // kᵀ of this head, extended as later query blocks see further; a block of a few
                         // queries (a step of generation) reads k's rows directly rather than transpose them all.
                         bool direct = rows < MinRowsTransposed;
                         if (head != packedHead) (packedHead, packed) = (head, 0);
-                        if (!direct && packed < seen) Transpose(k + kvHead, kt, packed, seen, hs, z.Keys);
+                        if (!direct && packed < seen) Transpose(k + kvHead, z.Ldk, kt, packed, seen, hs, z.Keys);
                         if (!direct) packed = Math.Max(packed, seen);
-                        ForwardBlock<T>(z, i0, rows, seen, q + qHead + (long)i0 * hs, direct ? null : kt, k + kvHead, v + kvHead,
-                            o + qHead + (long)i0 * hs, lse + (long)head * z.Queries + i0, tile, max, sum);
+                        ForwardBlock<T>(z, i0, rows, seen, q + qHead + (long)i0 * z.Ldq, direct ? null : kt, k + kvHead, v + kvHead,
+                            o + oHead + (long)i0 * z.Ldo, lse + (long)head * z.Queries + i0, tile, max, sum);
                     }
                 }
             }
@@ -144,15 +190,18 @@ public static unsafe class AttentionKernel
     private static void ForwardBlock<T>(Sizes z, int i0, int rows, int seen, float* q, float* kt, float* k, float* v,
         float* o, float* lse, float* tile, float* max, float* sum) where T : struct, ILanes<T>
     {
-        int hs = z.HeadSize;
-        new Span<float>(o, rows * hs).Clear();
-        for (int r = 0; r < rows; r++) (max[r], sum[r]) = (float.NegativeInfinity, 0f);
+        int hs = z.HeadSize, ldq = z.Ldq, ldk = z.Ldk, ldo = z.Ldo;
+        for (int r = 0; r < rows; r++)
+        {
+            new Span<float>(o + (long)r * ldo, hs).Clear();
+            (max[r], sum[r]) = (float.NegativeInfinity, 0f);
+        }
         for (int j0 = 0; j0 < seen; j0 += KeyBlock)
         {
             int n = Math.Min(KeyBlock, seen - j0);
             // s = scale · q kᵀ for this tile: [rows, n]
-            if (kt != null) AttentionTile.Multiply<T>(rows, n, hs, z.Scale, q, hs, 1, kt + j0, z.Keys, tile, KeyBlock, accumulate: false);
-            else AttentionTile.DotRows<T>(rows, n, hs, z.Scale, q, k + (long)j0 * hs, tile, KeyBlock);
+            if (kt != null) AttentionTile.Multiply<T>(rows, n, hs, z.Scale, q, ldq, 1, kt + j0, z.Keys, tile, KeyBlock, accumulate: false);
+            else AttentionTile.DotRows<T>(rows, n, hs, z.Scale, q, ldq, k + (long)j0 * ldk, ldk, tile, KeyBlock);
             for (int r = 0; r < rows; r++)
             {
                 float* s = tile + r * KeyBlock;
@@ -164,14 +213,14 @@ public static unsafe class AttentionKernel
                 float rescale = MathF.Exp(max[r] - m);
                 sum[r] = sum[r] * rescale + RowMath.ExpShiftedStore<T>(in s[0], ref s[0], visible, m);
                 max[r] = m;
-                if (rescale != 1f) RowMath.ScaleShift<T>(in o[r * hs], ref o[r * hs], hs, rescale, 0f);
+                if (rescale != 1f) RowMath.ScaleShift<T>(in o[r * ldo], ref o[r * ldo], hs, rescale, 0f);
             }
             // o += p v: [rows, n] · [n, hs]
-            AttentionTile.Multiply<T>(rows, hs, n, 1f, tile, KeyBlock, 1, v + (long)j0 * hs, hs, o, hs, accumulate: true);
+            AttentionTile.Multiply<T>(rows, hs, n, 1f, tile, KeyBlock, 1, v + (long)j0 * ldk, ldk, o, ldo, accumulate: true);
         }
         for (int r = 0; r < rows; r++)
         {
-            RowMath.ScaleShift<T>(in o[r * hs], ref o[r * hs], hs, 1f / sum[r], 0f);
+            RowMath.ScaleShift<T>(in o[r * ldo], ref o[r * ldo], hs, 1f / sum[r], 0f);
             lse[r] = max[r] + MathF.Log(sum[r]);
         }
     }
@@ -196,10 +245,10 @@ public static unsafe class AttentionKernel
                     float* vt = kt + hs * z.Keys;
                     for (int head = start; head < end; head++)
                     {
-                        long kv = (long)head * z.Keys * hs, qo = (long)head * z.Queries * hs;
-                        Transpose(k + kv, kt, 0, z.Keys, hs, z.Keys);
-                        Transpose(v + kv, vt, 0, z.Keys, hs, z.Keys);
-                        var h = new HeadGradients(q + qo, k + kv, kt, vt, o + qo, lse + (long)head * z.Queries, dO + qo, dq + qo, dk + kv, dv + kv);
+                        long kv = z.KV.Start(head), qh = z.Q.Start(head), oh = z.O.Start(head);
+                        Transpose(k + kv, z.Ldk, kt, 0, z.Keys, hs, z.Keys);
+                        Transpose(v + kv, z.Ldk, vt, 0, z.Keys, hs, z.Keys);
+                        var h = new HeadGradients(q + qh, k + kv, kt, vt, o + oh, lse + (long)head * z.Queries, dO + oh, dq + qh, dk + kv, dv + kv);
                         for (int i0 = 0; i0 < z.Queries; i0 += QueryBlock)
                             BackwardBlock<T>(z, h, i0, p, dp, rowDots);
                     }
@@ -223,15 +272,15 @@ public static unsafe class AttentionKernel
     private static void BackwardBlock<T>(Sizes z, HeadGradients h, int i0, float* p, float* dp, float* rowDots) where T : struct, ILanes<T>
     {
         int hs = z.HeadSize, rows = Math.Min(QueryBlock, z.Queries - i0), seen = z.KeysSeen(i0, rows);
-        long first = (long)i0 * hs;
-        float* q = h.Q + first, dO = h.DO + first, dq = h.DQ + first;
+        int ldq = z.Ldq, ldk = z.Ldk, ldo = z.Ldo;
+        float* q = h.Q + (long)i0 * ldq, dq = h.DQ + (long)i0 * ldq, dO = h.DO + (long)i0 * ldo, o = h.O + (long)i0 * ldo;
         // D_i = dO_i · o_i = Σ_j p_ij dp_ij: softmax's backward needs each row's ⟨p, dp⟩.
-        for (int r = 0; r < rows; r++) rowDots[r] = RowMath.Dot<T>(in dO[r * hs], in h.O[first + r * hs], hs);
+        for (int r = 0; r < rows; r++) rowDots[r] = RowMath.Dot<T>(in dO[r * ldo], in o[r * ldo], hs);
         for (int j0 = 0; j0 < seen; j0 += KeyBlock)
         {
             int n = Math.Min(KeyBlock, seen - j0);
             // p = exp(scale · q kᵀ − lse), recomputed rather than stored
-            AttentionTile.Multiply<T>(rows, n, hs, z.Scale, q, hs, 1, h.Kt + j0, z.Keys, p, KeyBlock, accumulate: false);
+            AttentionTile.Multiply<T>(rows, n, hs, z.Scale, q, ldq, 1, h.Kt + j0, z.Keys, p, KeyBlock, accumulate: false);
             for (int r = 0; r < rows; r++)
             {
                 float* s = p + r * KeyBlock;
@@ -240,15 +289,15 @@ public static unsafe class AttentionKernel
                 new Span<float>(s + visible, n - visible).Clear();
             }
             // dp = dO vᵀ, then ds = scale · p ⊙ (dp − D) in its place
-            AttentionTile.Multiply<T>(rows, n, hs, 1f, dO, hs, 1, h.Vt + j0, z.Keys, dp, KeyBlock, accumulate: false);
+            AttentionTile.Multiply<T>(rows, n, hs, 1f, dO, ldo, 1, h.Vt + j0, z.Keys, dp, KeyBlock, accumulate: false);
             for (int r = 0; r < rows; r++)
                 SoftmaxGradientRow<T>(in p[r * KeyBlock], ref dp[r * KeyBlock], n, rowDots[r], z.Scale);
-            long keyRows = (long)j0 * hs;
+            long keyRows = (long)j0 * ldk;
             // dv += pᵀ dO and dk += dsᵀ q: [n, rows] · [rows, hs], the tiles read transposed
-            AttentionTile.Multiply<T>(n, hs, rows, 1f, p, 1, KeyBlock, dO, hs, h.DV + keyRows, hs, accumulate: true);
-            AttentionTile.Multiply<T>(n, hs, rows, 1f, dp, 1, KeyBlock, q, hs, h.DK + keyRows, hs, accumulate: true);
+            AttentionTile.Multiply<T>(n, hs, rows, 1f, p, 1, KeyBlock, dO, ldo, h.DV + keyRows, ldk, accumulate: true);
+            AttentionTile.Multiply<T>(n, hs, rows, 1f, dp, 1, KeyBlock, q, ldq, h.DK + keyRows, ldk, accumulate: true);
             // dq += ds k: [rows, n] · [n, hs]
-            AttentionTile.Multiply<T>(rows, hs, n, 1f, dp, KeyBlock, 1, h.K + keyRows, hs, dq, hs, accumulate: true);
+            AttentionTile.Multiply<T>(rows, hs, n, 1f, dp, KeyBlock, 1, h.K + keyRows, ldk, dq, ldq, accumulate: true);
         }
     }
 
@@ -264,12 +313,12 @@ public static unsafe class AttentionKernel
             RowMath.AtRef(ref dp, c) = RowMath.At(in p, c) * scale * (RowMath.At(in dp, c) - rowDot);
     }
 
-    /// <summary>kt[d, j] = k[j, d] for keys j in [from, to): k is [keys, hs], kt is [hs, ld].</summary>
-    private static void Transpose(float* k, float* kt, int from, int to, int hs, int ld)
+    /// <summary>kt[d, j] = k[j, d] for keys j in [from, to): k's rows are ldk apart, kt is [hs, ld].</summary>
+    private static void Transpose(float* k, int ldk, float* kt, int from, int to, int hs, int ld)
     {
         for (int j = from; j < to; j++)
         {
-            float* row = k + (long)j * hs;
+            float* row = k + (long)j * ldk;
             for (int d = 0; d < hs; d++) kt[(long)d * ld + j] = row[d];
         }
     }
@@ -280,16 +329,5 @@ public static unsafe class AttentionKernel
             throw new ArgumentException($"{kernel}: invalid sizes heads={heads}, queries={queries}, keys={keys}, headSize={headSize} (keys and headSize ≥ 1).");
         if (causal && queries > keys)
             throw new ArgumentException($"{kernel}: causal attention needs queries ≤ keys (the queries are the last positions), got {queries} > {keys}.");
-    }
-
-    private static void CheckLengths(string kernel, int q, int k, int v, int o, int lse, int heads, int queries, int keys, int headSize,
-        string qName = "q", string kName = "k", string vName = "v", string oName = "o")
-    {
-        long perQuery = (long)heads * queries * headSize, perKey = (long)heads * keys * headSize;
-        RowMath.RequireLength(q, perQuery, kernel, qName);
-        RowMath.RequireLength(k, perKey, kernel, kName);
-        RowMath.RequireLength(v, perKey, kernel, vName);
-        RowMath.RequireLength(o, perQuery, kernel, oName);
-        RowMath.RequireLength(lse, (long)heads * queries, kernel, "lse");
     }
 }

@@ -116,14 +116,14 @@ internal static unsafe class AttentionTile
         Put(even + odd, T.Broadcast(alpha), ref c[0], accumulate);
     }
 
-    /// <summary>c[i, j] = alpha · a_i · b_j for rows a_i of a [m, k] and b_j of b [n, k], both row-major with
-    /// stride k: the scores of a few queries, with no transposed copy of the keys.</summary>
+    /// <summary>c[i, j] = alpha · a_i · b_j for rows a_i of a [m, k] and b_j of b [n, k], rows lda and ldb
+    /// apart: the scores of a few queries, with no transposed copy of the keys.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void DotRows<T>(int m, int n, int k, float alpha, float* a, float* b, float* c, int ldc) where T : struct, ILanes<T>
+    public static void DotRows<T>(int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float* c, int ldc) where T : struct, ILanes<T>
     {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
-                c[(long)i * ldc + j] = alpha * RowMath.Dot<T>(in a[(long)i * k], in b[(long)j * k], k);
+                c[(long)i * ldc + j] = alpha * RowMath.Dot<T>(in a[(long)i * lda], in b[(long)j * ldb], k);
     }
 
     /// <summary>c = alpha · sum, or c += alpha · sum.</summary>

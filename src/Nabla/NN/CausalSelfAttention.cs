@@ -12,8 +12,9 @@ namespace Nabla.NN;
 /// Linear C → 3C that projects q, k and v together, and <c>c_proj</c>, the output projection C → C.
 /// </summary>
 /// <remarks>
-/// The attention itself is one fused operation, <see cref="Tensor.ScaledDotProductAttention"/> with causal
-/// masking: no (T, T) score matrix or mask is made, forward or backward. Dropout on the attention
+/// The attention itself is one fused operation, <see cref="Tensor.PackedCausalAttention"/>, which reads the
+/// heads of q, k and v in place from c_attn's output and writes them side by side for c_proj: no (T, T)
+/// score matrix or mask is made, forward or backward, and no head is copied. Dropout on the attention
 /// probabilities needs them, so while training with <c>attn_dropout</c> p &gt; 0 the probabilities are
 /// computed explicitly instead, under a causal mask that is not a buffer (it is not state, and GPT-2
 /// checkpoints that carry one as attn.bias drop it on load): it is built once, for the longest sequence
@@ -48,15 +49,16 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
             throw new ArgumentException($"CausalSelfAttention(C = {EmbeddingSize}): input {Shapes.Format(x.Shape)} must be (B, T, {EmbeddingSize})");
         int B = x.Size(0), T = x.Size(1), C = EmbeddingSize, nh = HeadCount, hs = C / nh;
 
-        // One product projects q, k and v for every head; the views that follow copy nothing.
-        Tensor qkv = CAttn.Forward(x)                                      // (B, T, 3C)
-            .View(B, T, 3, nh, hs).Permute(2, 0, 3, 1, 4);                 // (3, B, nh, T, hs)
-        Tensor q = qkv.Select(0, 0), k = qkv.Select(0, 1), v = qkv.Select(0, 2); // (B, nh, T, hs) each
-
-        Tensor y = AttnDropout.IsTraining && AttnDropout.P > 0f
-            ? DroppedAttention(q, k, v, T, hs)                               // (B, nh, T, hs)
-            : Tensor.ScaledDotProductAttention(q, k, v, causal: true);       // (B, nh, T, hs), fused
-        y = y.Transpose(1, 2).Reshape(B, T, C);                             // (B, T, nh, hs) → (B, T, C): heads side by side
+        // One product projects q, k and v for every head.
+        Tensor qkv = CAttn.Forward(x);                                      // (B, T, 3C)
+        Tensor y;
+        if (AttnDropout.IsTraining && AttnDropout.P > 0f)
+        {
+            Tensor heads = qkv.View(B, T, 3, nh, hs).Permute(2, 0, 3, 1, 4); // (3, B, nh, T, hs), a view
+            y = DroppedAttention(heads.Select(0, 0), heads.Select(0, 1), heads.Select(0, 2), T, hs) // (B, nh, T, hs)
+                .Transpose(1, 2).Reshape(B, T, C);                          // (B, T, nh, hs) → (B, T, C): heads side by side
+        }
+        else y = Tensor.PackedCausalAttention(qkv, nh);                     // (B, T, C), fused, read and written in place
         return ResidDropout.Forward(CProj.Forward(y));                      // (B, T, C)
     }
 

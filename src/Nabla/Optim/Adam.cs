@@ -1,3 +1,4 @@
+using Nabla.Kernels;
 using Nabla.Tensors;
 
 namespace Nabla.Optim;
@@ -16,7 +17,7 @@ public class Adam : Optimizer
 {
     private sealed class Moments(Tensor p)
     {
-        public readonly Tensor First = Tensor.ZerosLike(p), Second = Tensor.ZerosLike(p), Scratch = Tensor.ZerosLike(p);
+        public readonly Tensor First = Tensor.ZerosLike(p), Second = Tensor.ZerosLike(p);
     }
 
     private readonly Dictionary<Tensor, Moments> moments = new(ReferenceEqualityComparer.Instance);
@@ -45,19 +46,10 @@ public class Adam : Optimizer
     protected override void Update(Tensor p, Tensor grad, float learningRate, float weightDecay)
     {
         Moments state = MomentsOf(p);
-        Tensor g = grad;
-        if (weightDecay != 0f)
-        {
-            if (DecoupledWeightDecay) p.MulInPlace(1f - learningRate * weightDecay);
-            else g = state.Scratch.CopyFrom(grad).AddInPlace(p, weightDecay);
-        }
-        state.First.LerpInPlace(g, 1f - Beta1);
-        state.Second.MulInPlace(Beta2).AddProductInPlace(g, g, 1f - Beta2);
-
         double biasCorrection1 = 1 - Math.Pow(Beta1, StepCount), biasCorrection2 = 1 - Math.Pow(Beta2, StepCount);
-        Tensor denominator = state.Scratch.CopyFrom(state.Second).SqrtInPlace()
-            .MulInPlace((float)(1 / Math.Sqrt(biasCorrection2))).AddInPlace(Eps);
-        p.AddQuotientInPlace(state.First, denominator, (float)(-learningRate / biasCorrection1));
+        // One sweep over memory for the whole update (AdamKernel), the same arithmetic as the steps written out.
+        AdamKernel.Step(p.Span, grad.Span, state.First.Span, state.Second.Span,
+            new AdamKernel.Hyper(learningRate, weightDecay, DecoupledWeightDecay, Beta1, Beta2, Eps, biasCorrection1, biasCorrection2));
     }
 
     private Moments MomentsOf(Tensor p)

@@ -4,11 +4,15 @@ namespace Nabla.Tensors;
 /// Reuses float buffers of exactly the same length between training steps, so the gradients of
 /// intermediate tensors and the scratch space of backward rules stop allocating after the first
 /// step. One pool per thread (no locks); a buffer returned on another thread simply joins that
-/// thread's pool. The pool keeps at most <see cref="MaxPooledBytes"/> per thread.
+/// thread's pool. The pool keeps at most <see cref="MaxPooledBytes"/> per thread: a quarter of the memory
+/// the runtime may use, and at least 512 MiB. A training step hands back all its activations at once, so
+/// the pool must hold a whole step's worth (gigabytes at nanoGPT's shakespeare-char size) or the next step
+/// allocates the rest afresh: the runtime zeroes every new array, the pages fault in, and full collections
+/// of the large-object heap follow, which cost more than the step's elementwise work.
 /// </summary>
 internal static class BufferPool
 {
-    public const long MaxPooledBytes = 512L << 20;
+    public static readonly long MaxPooledBytes = Math.Max(512L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     [ThreadStatic] private static Dictionary<int, Stack<float[]>>? free;
     [ThreadStatic] private static long pooledBytes;

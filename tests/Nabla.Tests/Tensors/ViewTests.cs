@@ -18,6 +18,40 @@ public class ViewTests
         Assert.Contains("[12]", error.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AReshapesGradientIsHandedOnOrAddedToOtherUses(bool alsoUsedDirectly)
+    {
+        // h = 2x is used through a reshape (whose rule hands its gradient buffer on when it comes first)
+        // and, in one case, also directly (then the two uses' gradients must add).
+        Tensor x = Tensor.Arange(6).RequireGrad();
+        Tensor h = x * 2f;
+        Tensor y = (h.Reshape(2, 3) * Tensor.FromArray([1f, 2f, 3f], 3)).Sum();
+        if (alsoUsedDirectly) y = y + (h * h).Sum();
+        y.Backward();
+        float[] expected = Enumerable.Range(0, 6).Select(i => 2f * (i % 3 + 1) + (alsoUsedDirectly ? 2f * 2f * (2f * i) : 0f)).ToArray();
+        Assert.Equal(expected, x.Grad!.ToArray());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnAddsSecondInputTakesItsGradientOrAddsToItsOtherUses(bool branchUsedTwice)
+    {
+        // z = x + branch, as a residual add: the branch's gradient is z's own buffer, handed on when
+        // nothing else has reached it; x + x and a branch used again must still add.
+        Tensor x = Tensor.Arange(4).RequireGrad();
+        Tensor branch = x * 3f;
+        Tensor z = x + branch;
+        Tensor loss = (z * z).Sum() + (x + x).Sum();
+        if (branchUsedTwice) loss = loss + (branch * 5f).Sum();
+        loss.Backward();
+        // d/dx: 2z · (1 + 3) + 2, z = 4x; and 5 · 3 for the second use of the branch.
+        float[] expected = Enumerable.Range(0, 4).Select(i => 2f * 4f * i * 4f + 2f + (branchUsedTwice ? 15f : 0f)).ToArray();
+        Assert.Equal(expected, x.Grad!.ToArray());
+    }
+
     [Fact]
     public void TransposeIsAViewAndContiguousCopiesOnlyWhenNeeded()
     {

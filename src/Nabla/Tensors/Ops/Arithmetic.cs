@@ -16,7 +16,8 @@ public sealed partial class Tensor
         return Record("Add", z, [a, b], dz =>
         {
             if (a.requiresGrad) AccumulateGrad(a, dz);
-            if (b.requiresGrad) AccumulateGrad(b, dz);
+            // Last: b may take dz's buffer itself (a residual branch does), once a has read it.
+            if (b.requiresGrad && !(Shapes.SameShape(b.shape, z.shape) && TryHandOnGrad(b, z, dz))) AccumulateGrad(b, dz);
         });
     }
 

@@ -43,7 +43,7 @@ public sealed partial class Tensor
         {
             throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} @ {Shapes.Format(b.shape)}: batch dimensions do not broadcast");
         }
-        Tensor c = Output([.. batch, m, n], zeroed: true, op: "MatMul"); // zeroed: a reused buffer may hold NaN, and 0·NaN is NaN
+        Tensor c = Output([.. batch, m, n], op: "MatMul"); // not zeroed: with β = 0 the GEMM writes C without reading it
         var left = new Operand(a, batch);
         var right = new Operand(b, batch);
         int[] cOffsets = BatchOffsets(batch, Shapes.ContiguousStrides(batch), 0, m * n);
@@ -60,20 +60,31 @@ public sealed partial class Tensor
             {
                 // dA[m,k] += dC[m,n] · op(B)ᵀ
                 int[] gradOffsets = GradBatchOffsets(a, batch, m * k);
+                var (grad, beta) = GradOf(a, Shapes.Count(batch));
                 Gemms(batch, false, !right.Transposed, m, k, n,
                     dcData, dcOffsets, n, right.Data, right.Offsets, right.LeadingDimension,
-                    1f, a.EnsureGrad().data, gradOffsets, k);
+                    beta, grad.data, gradOffsets, k);
             }
             if (b.requiresGrad)
             {
                 // dB[k,n] += op(A)ᵀ · dC[m,n]
                 int[] gradOffsets = GradBatchOffsets(b, batch, k * n);
+                var (grad, beta) = GradOf(b, Shapes.Count(batch));
                 Gemms(batch, !left.Transposed, false, k, n, m,
                     left.Data, left.Offsets, left.LeadingDimension, dcData, dcOffsets, n,
-                    1f, b.EnsureGrad().data, gradOffsets, n);
+                    beta, grad.data, gradOffsets, n);
             }
         });
     }
+
+    /// <summary>
+    /// An operand's gradient buffer and the β to write it with: a single product (a Linear layer's) whose
+    /// operand has no gradient yet writes it with β = 0, sparing the zeroing of a fresh buffer; a batch
+    /// adds (β = 1) into a zeroed one, since its products may be split into several calls that sum into
+    /// the same matrix of a broadcast operand.
+    /// </summary>
+    private static (Tensor Grad, float Beta) GradOf(Tensor operand, int products) =>
+        products == 1 ? operand.GradForOverwrite() : (operand.EnsureGrad(), 1f);
 
     /// <summary>
     /// How GEMM reads one operand: its storage, the start of each batch matrix, and whether the matrix is

@@ -15,7 +15,7 @@ public sealed partial class Tensor
         int[] resolved = ResolveShape(newShape, "Reshape");
         Tensor source = IsContiguous ? this : Contiguous();
         Tensor y = source.WithLayout(resolved, Shapes.ContiguousStrides(resolved), source.offset);
-        return Record("Reshape", y, [source], dy => AccumulateGradThroughView(source, dy, g => g.Reshape(resolved)));
+        return Record("Reshape", y, [source], dy => PassGradThroughReshape(source, y, dy, g => g.Reshape(resolved)));
     }
 
     /// <summary>Like <see cref="Reshape"/>, but never copies: throws if this tensor is not contiguous.</summary>

@@ -48,6 +48,61 @@ public class AttentionOpTests
     }
 
     [Fact]
+    public void PackedAttentionGradientsMatchFiniteDifferences()
+    {
+        var g = new Generator(17);
+        Tensor qkv = Tensor.Randn([2, 5, 3 * 2 * 3], g).RequireGrad();   // B 2, T 5, 2 heads of size 3
+        GradCheck.Check(t => Tensor.PackedCausalAttention(t[0], heads: 2), [qkv]);
+    }
+
+    [Theory]
+    [InlineData(2, 3, 9, 8)]
+    [InlineData(1, 2, 70, 16)]
+    [InlineData(3, 4, 33, 32)]
+    public void PackedAttentionMatchesLibtorch(int B, int nh, int T, int hs)
+    {
+        // GPT-2's attention from c_attn's output: split, heads, causal attention, heads side by side again.
+        var g = new Generator(37);
+        Tensor qkv = Tensor.Randn([B, T, 3 * nh * hs], g).RequireGrad();
+        int C = nh * hs;
+        TorchParity.Check(t => Tensor.PackedCausalAttention(t[0], nh), t =>
+        {
+            TT[] parts = t[0].split(C, 2);
+            TT Heads(TT z) => z.view(B, T, nh, hs).transpose(1, 2);
+            return nn.functional.scaled_dot_product_attention(Heads(parts[0]), Heads(parts[1]), Heads(parts[2]), null, 0.0, true)
+                .transpose(1, 2).reshape(B, T, C);
+        }, qkv);
+    }
+
+    [Fact]
+    public void PackedAttentionEqualsAttentionOnTheViews()
+    {
+        // The same sums in the same order as ScaledDotProductAttention on copies of the heads: equal to the bit.
+        int B = 2, nh = 3, T = 40, hs = 16, C = nh * hs;
+        Tensor qkv = Tensor.Randn([B, T, 3 * C], new Generator(3)).RequireGrad();
+        Tensor dy = Tensor.Randn([B, T, C], new Generator(4));
+        Tensor packed = Tensor.PackedCausalAttention(qkv, nh);
+        packed.Backward(dy);
+        float[] packedGrad = qkv.Grad!.ToArray();
+        qkv.Grad = null;
+        Tensor heads = qkv.View(B, T, 3, nh, hs).Permute(2, 0, 3, 1, 4);
+        Tensor viewed = Tensor.ScaledDotProductAttention(heads.Select(0, 0), heads.Select(0, 1), heads.Select(0, 2), causal: true)
+            .Transpose(1, 2).Reshape(B, T, C);
+        viewed.Backward(dy);
+        Assert.Equal(viewed.ToArray(), packed.ToArray());
+        Assert.Equal(qkv.Grad!.ToArray(), packedGrad);
+    }
+
+    [Fact]
+    public void PackedAttentionWrongShapesAreNamed()
+    {
+        string Message(Tensor qkv, int heads) => Assert.Throws<ArgumentException>(() => Tensor.PackedCausalAttention(qkv, heads)).Message;
+        Assert.Contains("PackedCausalAttention: qkv [2,5,10]", Message(Tensor.Zeros(2, 5, 10), 1));
+        Assert.Contains("multiple of the 4 heads", Message(Tensor.Zeros(2, 5, 18), 4));
+        Assert.Contains("(B, T, 3C)", Message(Tensor.Zeros(5, 18), 2));
+    }
+
+    [Fact]
     public void AnExplicitScaleAndAnInputWithoutGradient()
     {
         Tensor[] inputs = Inputs([3, 6, 8], [3, 6, 8], seed: 4);
