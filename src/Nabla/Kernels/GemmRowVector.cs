@@ -108,7 +108,7 @@ internal static unsafe class GemmRowVector
                     Store(j + 3, d3);
                 }
                 else
-                    for (; j < N; j++) Store(j, MatVecKernel.Dot<T>(in B[(long)j * Ldb], in x, K));
+                    for (; j < N; j++) Store(j, RowMath.Dot<T>(in B[(long)j * Ldb], in x, K));
             }
         }
 

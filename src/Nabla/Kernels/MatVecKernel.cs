@@ -53,7 +53,7 @@ public static unsafe class MatVecKernel
                 }
                 else
                 {
-                    for (; j < rows; j++) y[j] = Dot<T>(in w[(long)j * cols], in xs, cols);
+                    for (; j < rows; j++) y[j] = RowMath.Dot<T>(in w[(long)j * cols], in xs, cols);
                     j = g * GroupRows;
                 }
                 if (bias is not null)
@@ -96,21 +96,5 @@ public static unsafe class MatVecKernel
             y2 += RowMath.At(in w2, i) * xi;
             y3 += RowMath.At(in w3, i) * xi;
         }
-    }
-
-    /// <summary>One row dotted with x: lane-wise multiply-adds, the lanes summed, then the scalar tail.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
-    internal static float Dot<T>(ref readonly float w, ref readonly float x, int n) where T : struct, ILanes<T>
-    {
-        int i = 0;
-        float sum = 0f;
-        if (n >= T.Count)
-        {
-            T a = T.Broadcast(0f);
-            for (; i <= n - T.Count; i += T.Count) a = T.MultiplyAdd(T.Load(in w, i), T.Load(in x, i), a);
-            sum = T.Sum(a);
-        }
-        for (; i < n; i++) sum += RowMath.At(in w, i) * RowMath.At(in x, i);
-        return sum;
     }
 }
