@@ -17,7 +17,7 @@ using Generator = Nabla.Tensors.Generator;
 namespace Nabla.Benchmarks;
 
 /// <summary>
-/// "makemore-speed": training steps per second of makemore.py's Transformer at its default sizes (vocab 27,
+/// "makemore-speed": training steps per second of makemore.py's Transformer (and, in <see cref="MakemoreMlpSpeed"/>, the MLP) at its default sizes (vocab 27,
 /// block 16, n_embd 64, 4 heads, 4 layers, batch 32): forward, loss (cross-entropy, ignore index −1),
 /// backward and an AdamW step, Nabla beside the same model in TorchSharp (libtorch) with the same weights and
 /// the same batch, on the same number of threads, in alternating rounds. Then where each one's step goes:
@@ -108,6 +108,9 @@ public static class MakemoreSpeedSuite
         Row("TorchSharp", t, torchPhases, null);
         Console.WriteLine($"speed-up (Nabla steps/s ÷ torch steps/s): {t / n:F2}x, goal {Goal:F1}x");
         BenchReport.Add(BenchRow.Time($"makemore-speed transformer {Layers}×{Embd}, {Heads} heads, B {Batch}, T {Block}", n * 1e3, "TorchSharp", t * 1e3, "ms/step", Goal));
+        var (mlpNabla, mlpTorch) = MakemoreMlpSpeed.Run(rounds, seconds);
+        Console.WriteLine($"MLP (block {Block}, n_embd {Embd}, n_embd2 {Embd}) on {Batch * Block} contexts: Nabla {mlpNabla * 1e3:F2} ms/step, TorchSharp {mlpTorch * 1e3:F2} ms/step, speed-up {mlpTorch / mlpNabla:F2}x, goal {Goal:F1}x");
+        BenchReport.Add(BenchRow.Time($"makemore-speed mlp block {Block}, n_embd {Embd}, n_embd2 {Embd}, {Batch * Block} contexts", mlpNabla * 1e3, "TorchSharp", mlpTorch * 1e3, "ms/step", Goal));
         if (args.Contains("--profile")) Profile(model, torchModel, seconds / rounds);
         return 0;
     }
