@@ -121,8 +121,8 @@ public sealed partial class Tensor
 
     private static string? FirstNonFinite(Tensor t)
     {
-        if (t.DType != DType.Float32 || !t.IsContiguous) return null;
-        Span<float> values = t.Span;
+        if (t.DType != DType.Float32) return null;
+        ReadOnlySpan<float> values = t.IsContiguous ? t.Span : t.ToArray();   // a gradient may be a transposed view
         for (int i = 0; i < values.Length; i++)
             if (!float.IsFinite(values[i])) return float.IsNaN(values[i]) ? "NaN" : "infinity";
         return null;
@@ -158,6 +158,7 @@ public sealed partial class Tensor
     /// </summary>
     internal Tensor EnsureGrad()
     {
+        MakeGradRowMajor();
         if (Grad is null)
         {
             bool pooled = node is not null;
@@ -166,6 +167,21 @@ public sealed partial class Tensor
             gradIsPooled = pooled;
         }
         return Grad;
+    }
+
+    /// <summary>
+    /// A product keeps a transposed view's gradient in the layout of the tensor it views (see MatMul); a rule that
+    /// writes a gradient row-major gets it copied into a contiguous buffer first.
+    /// </summary>
+    internal void MakeGradRowMajor()
+    {
+        if (Grad is null || Grad.IsContiguous) return;
+        Tensor strided = Grad;
+        bool wasPooled = gradIsPooled;
+        Grad = null;
+        Tensor contiguous = EnsureGrad();
+        AccumulateInto(contiguous, strided);
+        if (wasPooled) BufferPool.Return(strided.data);
     }
 
     /// <summary>The elements of <see cref="EnsureGrad"/>, for kernels that add into them.</summary>

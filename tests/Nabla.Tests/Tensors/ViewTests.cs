@@ -6,6 +6,38 @@ public class ViewTests
 {
     private static Tensor Grid() => Tensor.Arange(12).Reshape(3, 4); // [[0..3],[4..7],[8..11]]
 
+    /// <summary>
+    /// x·Wᵀ gives W.T its gradient in W's own layout (a transposed view of a [n, k] buffer) so that it reaches W
+    /// in memory order: the gradients equal those of the same product through a contiguous copy of Wᵀ, whether
+    /// W.T is used once, twice (the second use adds into the first's gradient), or also elsewhere.
+    /// </summary>
+    [Fact]
+    public void AProductWithATransposedWeightGivesTheWeightItsGradientInItsOwnLayout()
+    {
+        var g = new Generator(17);
+        Tensor x = Tensor.Randn([5, 7], g), x2 = Tensor.Randn([3, 7], g), seed = Tensor.Randn([5, 11], g), seed2 = Tensor.Randn([3, 11], g);
+        Tensor w = Tensor.Randn([11, 7], g).RequireGrad(), reference = Tensor.Zeros(11, 7).CopyFrom(w).RequireGrad();
+
+        Tensor left = Tensor.Randn([11, 4], g);
+        Func<Tensor, Tensor>[] graphs =
+        [
+            wt => (x.MatMul(wt) * seed).Sum(),                                                       // once
+            wt => (x.MatMul(wt) * seed).Sum() + (x2.MatMul(wt) * seed2).Sum(),                       // twice: the second adds
+            wt => (x.MatMul(wt) * seed).Sum() + (wt * wt).Sum(),                                     // and elementwise
+            wt => (x.MatMul(wt) * seed).Sum() + wt.MatMul(left).Sum() + (x2.MatMul(wt) * seed2).Sum(), // and as a left operand
+            wt => (x.MatMul(wt) * seed).Gelu().Sum() + wt.Gelu().Sum(),                              // and through a fused kernel
+        ];
+        foreach (var graph in graphs)
+        {
+            w.Grad = null;
+            reference.Grad = null;
+            graph(w.T).Backward();
+            graph(reference.T.Contiguous()).Backward();
+            float[] expected = reference.Grad!.ToArray(), actual = w.Grad!.ToArray();
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4f);
+        }
+    }
+
     [Fact]
     public void ReshapeSharesStorageAndInfersOneSize()
     {

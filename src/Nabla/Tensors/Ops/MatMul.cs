@@ -65,7 +65,25 @@ public sealed partial class Tensor
                     dcData, dcOffsets, n, right.Data, right.Offsets, right.LeadingDimension,
                     beta, grad.data, gradOffsets, k);
             }
-            if (b.requiresGrad)
+            if (b.requiresGrad && right.Transposed && Shapes.Count(batch) == 1 && b.node is not null && (b.Grad is null || IsTransposedBuffer(b.Grad, k, n)))
+            {
+                // B is a transposed view (x·Wᵀ, the tied head): its gradient is kept in W's own layout,
+                // dBᵀ[n,k] (+)= dC[m,n]ᵀ · op(A), and B's gradient is the transposed view of that buffer, so the
+                // gradient reaches W in memory order rather than by a strided transpose. (B is an intermediate:
+                // its gradient buffer goes back to the pool after B's own rule has used it; any other rule that
+                // needs B's gradient row-major gets a copy, see EnsureGrad.)
+                float beta = b.Grad is null ? 0f : 1f;
+                float[] buffer = b.Grad?.data ?? BufferPool.Rent(n * k);
+                Gemms(batch, true, left.Transposed, n, k, m,
+                    dcData, dcOffsets, n, left.Data, left.Offsets, left.LeadingDimension,
+                    beta, buffer, [0], k);
+                if (b.Grad is null)
+                {
+                    b.Grad = new Tensor(buffer, [n, k]).WithLayout([k, n], [1, k], 0);
+                    b.gradIsPooled = true;
+                }
+            }
+            else if (b.requiresGrad)
             {
                 // dB[k,n] += op(A)ᵀ · dC[m,n]
                 int[] gradOffsets = GradBatchOffsets(b, batch, k * n);
@@ -83,6 +101,10 @@ public sealed partial class Tensor
     /// adds (β = 1) into a zeroed one, since its products may be split into several calls that sum into
     /// the same matrix of a broadcast operand.
     /// </summary>
+    private static bool IsTransposedBuffer(Tensor grad, int rows, int cols) =>
+        grad.offset == 0 && grad.strides.Length == 2 && grad.shape[0] == rows && grad.shape[1] == cols
+        && (grad.strides[0] == 1 || rows == 1) && (grad.strides[1] == rows || cols == 1) && !grad.IsContiguous;
+
     private static (Tensor Grad, float Beta) GradOf(Tensor operand, int products) =>
         products == 1 ? operand.GradForOverwrite() : (operand.EnsureGrad(), 1f);
 
