@@ -94,6 +94,8 @@ public static class GptSuite
         var (n, t) = Measure.AlternatingMedians(NablaStep, TorchStep, rounds, step => Measure.MedianSeconds(step, warmup: 1, minRuns: 3, minSeconds: 0.5));
         string shape = $"{config.NLayer}×{config.NEmbd}, {config.NHead} heads, {B}×{T}";
         Console.WriteLine($"{name,-22} {shape,-30} {n * 1e3,10:F1} {t * 1e3,10:F1} {n / t,11:F2}x {Goal,5:F1}x   (first loss {nablaFirst:F4} / {torchFirst:F4})");
+        // In the one table a ratio above 1 means Nabla is faster: a time of at most 0.7× libtorch's is a ratio of at least 1/0.7.
+        BenchReport.Add(BenchRow.Time($"gpt {name} iteration ({shape})", n * 1e3, "TorchSharp", t * 1e3, "ms", 1 / Goal));
     }
 
     /// <summary>GPT-2's forward in libtorch's functional form, reading every weight by its Hugging Face name
@@ -136,5 +138,6 @@ public static class GptSuite
             Console.WriteLine($"{label,-40} {tokens / seconds,10:F1} {seconds,8:F2}");
         }
         Console.WriteLine($"the cache is {uncached / cached:F1}x faster");
+        BenchReport.Add(BenchRow.Rate($"gpt sample {tokens} tokens, KV cache ({config.NLayer}×{config.NEmbd})", tokens / cached, "Nabla, no cache", tokens / uncached, "tok/s"));
     }
 }

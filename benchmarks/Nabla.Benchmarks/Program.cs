@@ -28,7 +28,7 @@ public static class Program
         ["makemore-seq"] = new("train makemore.py's rnn, gru, bow or transformer on names.txt; best test loss (--recipe makemore|tuned)", MakemoreSeqSuite.Run),
         ["makemore-speed"] = new("training steps/s of makemore.py's Transformer at its default sizes beside TorchSharp, with forward/backward/AdamW shares", MakemoreSpeedSuite.Run, HeadToHead: true, NeedsLibtorch: true),
         ["ops"] = new("fused softmax, cross-entropy, layer norm, GELU, elementwise beside libtorch at small-GPT sizes", FusedOpsSuite.Run, HeadToHead: true, NeedsLibtorch: true),
-        ["gpt"] = new("nanoGPT shakespeare-char training iteration beside TorchSharp (cpu and full sizes); sampling with and without the KV cache", GptSuite.Run, NeedsLibtorch: true),
+        ["gpt"] = new("nanoGPT shakespeare-char training iteration beside TorchSharp (cpu and full sizes); sampling with and without the KV cache", GptSuite.Run, HeadToHead: true, NeedsLibtorch: true),
         ["gpt2"] = new("GPT-2 124M beside TorchSharp: greedy generation with the KV cache (tokens/s) and a 4×64 training step with peak memory", Gpt2Suite.Run, HeadToHead: true, NeedsLibtorch: true),
     };
 
