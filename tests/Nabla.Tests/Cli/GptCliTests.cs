@@ -35,12 +35,6 @@ public sealed class GptCliTests : IDisposable
     private CliHarness.Result TrainOn(string data, params string[] extra) =>
         CliHarness.Run(["gpt", "train", "--config", "shakespeare-char-cpu", "--data", data, "--out", RunDir, .. Tiny, .. extra]);
 
-    private static void AssertOneLineFailure(CliHarness.Result result, int code, string expected)
-    {
-        Assert.Equal(code, result.ExitCode);
-        Assert.Single(result.Stderr.TrimEnd().Split('\n'));
-        Assert.Contains(expected, result.Stderr);
-    }
 
     [Fact]
     public void PrepareTrainResumeAndSample()
@@ -71,19 +65,19 @@ public sealed class GptCliTests : IDisposable
         string[] greedy = ["gpt", "sample", "--run", RunDir, "--temperature", "0", "--num-samples", "1", "--max-new-tokens", "30"];
         Assert.Equal(CliHarness.Run(greedy).Stdout, CliHarness.Run([.. greedy, "--no-kv-cache"]).Stdout);
 
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--run", RunDir, "--start", "Zebra"), 2, "--start: CharTokenizer: character 'Z' (U+005A) at position 0 is not in the vocabulary");
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--run", RunDir, "--top-p", "1.5"), 2, "--top-p must be in (0, 1]");
-        AssertOneLineFailure(Train(), 2, "already holds a run: pass --resume");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--run", RunDir, "--start", "Zebra"), 2, "--start: CharTokenizer: character 'Z' (U+005A) at position 0 is not in the vocabulary");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--run", RunDir, "--top-p", "1.5"), 2, "--top-p must be in (0, 1]");
+        CliHarness.AssertOneLineFailure(Train(), 2, "already holds a run: pass --resume");
 
         // Resuming on data of another vocabulary.
         File.WriteAllText(Path.Combine(dir, "other.txt"), string.Concat(Enumerable.Repeat("A Bb Cc\n", 100)));
         Assert.Equal(0, Prepare("other.txt", Path.Combine(dir, "other")).ExitCode);
-        AssertOneLineFailure(TrainOn(Path.Combine(dir, "other"), "--resume"), 1, "vocabulary mismatch");
+        CliHarness.AssertOneLineFailure(TrainOn(Path.Combine(dir, "other"), "--resume"), 1, "vocabulary mismatch");
 
         // A run whose config.json no longer agrees with its own vocabulary.
         string configPath = Path.Combine(RunDir, "config.json");
         File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("\"vocab_size\": 16", "\"vocab_size\": 18"));
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--run", RunDir), 1, "vocabulary mismatch: vocab_size is 18, the char tokenizer has 16");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--run", RunDir), 1, "vocabulary mismatch: vocab_size is 18, the char tokenizer has 16");
     }
 
     /// <summary>
@@ -120,27 +114,27 @@ public sealed class GptCliTests : IDisposable
     public void BadConfigsAndDataAreOneLine()
     {
         Assert.Equal(0, Prepare("text.txt", Data).ExitCode);
-        AssertOneLineFailure(Train("--no_such_key", "3"), 2, "--no_such_key: unknown config key 'no_such_key'");
-        AssertOneLineFailure(Train("--n_layer", "two"), 2, "'n_layer' must be an integer, got 'two'");
-        AssertOneLineFailure(Train("--bias", "maybe"), 2, "'bias' must be true or false, got 'maybe'");
-        AssertOneLineFailure(Train("--n_head", "3"), 2, "n_embd 16 must be a multiple of n_head 3");
-        AssertOneLineFailure(Train("--max_iters"), 2, "--max_iters needs a value");
-        AssertOneLineFailure(CliHarness.Run("gpt", "train", "--config", "no-such-config", "--data", Data, "--out", RunDir), 2, "'no-such-config' is neither a built-in config");
+        CliHarness.AssertOneLineFailure(Train("--no_such_key", "3"), 2, "--no_such_key: unknown config key 'no_such_key'");
+        CliHarness.AssertOneLineFailure(Train("--n_layer", "two"), 2, "'n_layer' must be an integer, got 'two'");
+        CliHarness.AssertOneLineFailure(Train("--bias", "maybe"), 2, "'bias' must be true or false, got 'maybe'");
+        CliHarness.AssertOneLineFailure(Train("--n_head", "3"), 2, "n_embd 16 must be a multiple of n_head 3");
+        CliHarness.AssertOneLineFailure(Train("--max_iters"), 2, "--max_iters needs a value");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "train", "--config", "no-such-config", "--data", Data, "--out", RunDir), 2, "'no-such-config' is neither a built-in config");
 
         string file = Path.Combine(dir, "c.json");
         File.WriteAllText(file, """{"base": "shakespeare-char-cpu", "n_layer": 1, "learning_rat": 0.1}""");
-        AssertOneLineFailure(CliHarness.Run("gpt", "train", "--config", file, "--data", Data, "--out", RunDir), 2, $"config file '{file}': unknown config key 'learning_rat'");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "train", "--config", file, "--data", Data, "--out", RunDir), 2, $"config file '{file}': unknown config key 'learning_rat'");
         File.WriteAllText(file, """{"dropout": "high"}""");
-        AssertOneLineFailure(CliHarness.Run("gpt", "train", "--config", file, "--data", Data, "--out", RunDir), 2, "'dropout' must be a number, got 'high'");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "train", "--config", file, "--data", Data, "--out", RunDir), 2, "'dropout' must be a number, got 'high'");
 
         string empty = Path.Combine(dir, "empty");
         Directory.CreateDirectory(empty);
-        AssertOneLineFailure(CliHarness.Run(["gpt", "train", "--config", "shakespeare-char-cpu", "--data", empty, "--out", RunDir]), 1, "has no meta.json");
+        CliHarness.AssertOneLineFailure(CliHarness.Run(["gpt", "train", "--config", "shakespeare-char-cpu", "--data", empty, "--out", RunDir]), 1, "has no meta.json");
         File.Delete(Path.Combine(Data, "val.bin"));
-        AssertOneLineFailure(Train(), 1, "has no val.bin");
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--run", Path.Combine(dir, "nothing")), 1, "not found");
-        AssertOneLineFailure(CliHarness.Run("gpt", "prepare", "--input", Path.Combine(dir, "missing.txt"), "--out", Data), 1, "not found");
-        AssertOneLineFailure(CliHarness.Run("gpt", "prepare", "--input", Path.Combine(dir, "text.txt"), "--tokenizer", "words", "--out", Data), 2, "--tokenizer must be char or gpt2");
+        CliHarness.AssertOneLineFailure(Train(), 1, "has no val.bin");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--run", Path.Combine(dir, "nothing")), 1, "not found");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "prepare", "--input", Path.Combine(dir, "missing.txt"), "--out", Data), 1, "not found");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "prepare", "--input", Path.Combine(dir, "text.txt"), "--tokenizer", "words", "--out", Data), 2, "--tokenizer must be char or gpt2");
     }
 
     /// <summary>

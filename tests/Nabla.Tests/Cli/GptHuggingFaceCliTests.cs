@@ -27,12 +27,6 @@ public sealed class GptHuggingFaceCliTests : IDisposable
         return folder;
     }
 
-    private static void AssertOneLineFailure(CliHarness.Result result, int code, string expected)
-    {
-        Assert.True(code == result.ExitCode, $"exit {result.ExitCode}: {result.Stderr}");
-        Assert.Single(result.Stderr.TrimEnd().Split('\n'));
-        Assert.True(result.Stderr.Contains(expected, StringComparison.Ordinal), $"'{expected}' is not in: {result.Stderr}");
-    }
 
     [Fact]
     public void Sample_from_a_Hugging_Face_folder_with_GPT2s_tokenizer()
@@ -47,18 +41,18 @@ public sealed class GptHuggingFaceCliTests : IDisposable
         Assert.Equal(samples[0], samples[1]);   // greedy
         Assert.Equal(sampled.Stdout, CliHarness.Run([.. greedy, "--no-kv-cache"]).Stdout);
 
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample"), 2, "give exactly one of --run RUN_DIR, --hf HF_MODEL_DIR and --llmc LLMC_CHECKPOINT");
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", folder, "--run", dir), 2, "give exactly one of --run RUN_DIR, --hf HF_MODEL_DIR and --llmc LLMC_CHECKPOINT");
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", folder, "--top-p", "2"), 2, "--top-p must be in (0, 1]");
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", "gpt2", "--cache", Path.Combine(dir, "empty-cache")), 1,
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample"), 2, "give exactly one of --run RUN_DIR, --hf HF_MODEL_DIR and --llmc LLMC_CHECKPOINT");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", folder, "--run", dir), 2, "give exactly one of --run RUN_DIR, --hf HF_MODEL_DIR and --llmc LLMC_CHECKPOINT");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", folder, "--top-p", "2"), 2, "--top-p must be in (0, 1]");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", "gpt2", "--cache", Path.Combine(dir, "empty-cache")), 1,
             $"gpt2 is not in the cache {Path.Combine(dir, "empty-cache", "models", "gpt2")}: run 'nabla gpt download gpt2'");
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", Path.Combine(dir, "nowhere")), 1, "is neither a folder nor a GPT-2 model name");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", Path.Combine(dir, "nowhere")), 1, "is neither a folder nor a GPT-2 model name");
 
         var small = new Gpt(new GptConfig(8, 50, 1, 2, 8), new Generator(1));
         HuggingFaceGpt2.Save(small, Path.Combine(dir, "small"));
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", Path.Combine(dir, "small")), 1, "vocab_size 50 is not GPT-2's tokenizer's 50257");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", Path.Combine(dir, "small")), 1, "vocab_size 50 is not GPT-2's tokenizer's 50257");
         File.Delete(Path.Combine(dir, "small", "model.safetensors"));
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", Path.Combine(dir, "small")), 1, $"{Path.Combine(dir, "small", "model.safetensors")} not found");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--hf", Path.Combine(dir, "small")), 1, $"{Path.Combine(dir, "small", "model.safetensors")} not found");
     }
 
     [Fact]
@@ -81,9 +75,9 @@ public sealed class GptHuggingFaceCliTests : IDisposable
         var weights = loaded.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
         foreach (var (name, p) in fromRun.NamedParameters()) Assert.Equal(p.ToArray(), weights[name].ToArray());
 
-        AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", run, "--out", hf, "--format", "safetensors"), 2, "--format must be hf or llmc or llmc-bf16, got 'safetensors'");
-        AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", Path.Combine(dir, "no-run"), "--out", hf), 1, "not found");
-        AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", run), 2, "--out");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", run, "--out", hf, "--format", "safetensors"), 2, "--format must be hf or llmc or llmc-bf16, got 'safetensors'");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", Path.Combine(dir, "no-run"), "--out", hf), 1, "not found");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", run), 2, "--out");
     }
 
     /// <summary>Serves the files of <paramref name="folder"/> at /gpt2/resolve/main/NAME on a free local port.</summary>
@@ -152,9 +146,9 @@ public sealed class GptHuggingFaceCliTests : IDisposable
         Assert.Equal(2, server.Requests.Count);
 
         // A model the server does not have: an HTTP error, one line, no partial file left behind.
-        AssertOneLineFailure(CliHarness.Run("gpt", "download", "gpt2-xl", "--cache", cache, "--endpoint", server.Endpoint), 1, "404");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "download", "gpt2-xl", "--cache", cache, "--endpoint", server.Endpoint), 1, "404");
         Assert.False(Directory.Exists(Path.Combine(cache, "models", "gpt2-xl")) && Directory.EnumerateFileSystemEntries(Path.Combine(cache, "models", "gpt2-xl")).Any());
-        AssertOneLineFailure(CliHarness.Run("gpt", "download", "gpt3", "--cache", cache), 2, "model must be one of gpt2, gpt2-medium, gpt2-large, gpt2-xl, got 'gpt3'");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "download", "gpt3", "--cache", cache), 2, "model must be one of gpt2, gpt2-medium, gpt2-large, gpt2-xl, got 'gpt3'");
     }
 
     [Fact]
@@ -164,7 +158,7 @@ public sealed class GptHuggingFaceCliTests : IDisposable
         string unreachable = "http://127.0.0.1:9";   // the discard port: nothing listens, the connection is refused
         var result = CliHarness.Run("gpt", "download", "gpt2-medium", "--cache", cache, "--endpoint", unreachable);
         string folder = Path.Combine(cache, "models", "gpt2-medium");
-        AssertOneLineFailure(result, 1, $"download {unreachable}/gpt2-medium/resolve/main/model.safetensors and {unreachable}/gpt2-medium/resolve/main/config.json by hand and put them in {folder}");
+        CliHarness.AssertOneLineFailure(result, 1, $"download {unreachable}/gpt2-medium/resolve/main/model.safetensors and {unreachable}/gpt2-medium/resolve/main/config.json by hand and put them in {folder}");
         Assert.False(Directory.Exists(folder) && Directory.EnumerateFiles(folder).Any());
         Assert.Equal(new Uri("https://huggingface.co/gpt2-xl/resolve/main/config.json"), PretrainedGpt2.Address("gpt2-xl", "config.json", PretrainedGpt2.DefaultEndpoint));
     }
@@ -179,10 +173,10 @@ public sealed class GptHuggingFaceCliTests : IDisposable
         CliHarness.Result Train(params string[] extra) =>
             CliHarness.Run(["gpt", "train", "--config", "gpt2-shakespeare", "--init-from", model, "--data", data, "--out", run, .. small, .. extra]);
 
-        AssertOneLineFailure(Train("--n_layer", "2"), 2, $"n_layer 2 disagrees with init_from {model}, whose n_layer is 1");
-        AssertOneLineFailure(Train("--gelu", "exact"), 2, "gelu exact disagrees with init_from");
-        AssertOneLineFailure(Train("--block_size", "32"), 2, $"block_size 32 is longer than the context of init_from {model} (16)");
-        AssertOneLineFailure(Train("--init_from", "gpt2-large"), 1, "gpt2-large is not in the cache");
+        CliHarness.AssertOneLineFailure(Train("--n_layer", "2"), 2, $"n_layer 2 disagrees with init_from {model}, whose n_layer is 1");
+        CliHarness.AssertOneLineFailure(Train("--gelu", "exact"), 2, "gelu exact disagrees with init_from");
+        CliHarness.AssertOneLineFailure(Train("--block_size", "32"), 2, $"block_size 32 is longer than the context of init_from {model} (16)");
+        CliHarness.AssertOneLineFailure(Train("--init_from", "gpt2-large"), 1, "gpt2-large is not in the cache");
 
         var trained = Train("--max_iters", "3");
         Assert.True(trained.ExitCode == 0, trained.Stderr);
@@ -214,7 +208,7 @@ public sealed class GptHuggingFaceCliTests : IDisposable
         // Character data is not GPT-2's vocabulary.
         string chars = Path.Combine(dir, "chars");
         Assert.Equal(0, CliHarness.Run("gpt", "prepare", "--input", Path.Combine(dir, "text.txt"), "--out", chars).ExitCode);
-        AssertOneLineFailure(CliHarness.Run(["gpt", "train", "--config", "gpt2-shakespeare", "--init-from", model, "--data", chars, "--out", Path.Combine(dir, "run2"), .. small]),
+        CliHarness.AssertOneLineFailure(CliHarness.Run(["gpt", "train", "--config", "gpt2-shakespeare", "--init-from", model, "--data", chars, "--out", Path.Combine(dir, "run2"), .. small]),
             1, "vocab_size 50257 is not the data's vocabulary of");
     }
 }

@@ -14,12 +14,6 @@ public sealed class GptLlmcCliTests : IDisposable
     private readonly string dir = Directory.CreateTempSubdirectory("nabla-gptllmc-").FullName;
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private static void AssertOneLineFailure(CliHarness.Result result, int code, string expected)
-    {
-        Assert.True(code == result.ExitCode, $"exit {result.ExitCode}: {result.Stderr}");
-        Assert.Single(result.Stderr.TrimEnd().Split('\n'));
-        Assert.True(result.Stderr.Contains(expected, StringComparison.Ordinal), $"'{expected}' is not in: {result.Stderr}");
-    }
 
     [Fact]
     public void Sampling_an_llmc_checkpoint_gives_the_text_of_the_same_weights_in_a_Hugging_Face_folder()
@@ -35,13 +29,13 @@ public sealed class GptLlmcCliTests : IDisposable
         Assert.StartsWith("Hello, world", fromLlmc.Stdout);
         Assert.Equal(CliHarness.Run(["gpt", "sample", "--hf", folder, .. greedy]).Stdout, fromLlmc.Stdout);
 
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--llmc", checkpoint, "--hf", folder), 2, "give exactly one of --run RUN_DIR, --hf HF_MODEL_DIR and --llmc");
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--llmc", Path.Combine(dir, "missing.bin")), 1, "not found");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--llmc", checkpoint, "--hf", folder), 2, "give exactly one of --run RUN_DIR, --hf HF_MODEL_DIR and --llmc");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--llmc", Path.Combine(dir, "missing.bin")), 1, "not found");
         File.WriteAllBytes(Path.Combine(dir, "short.bin"), File.ReadAllBytes(checkpoint)[..2000]);
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--llmc", Path.Combine(dir, "short.bin")), 1, "not a valid llm.c checkpoint");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--llmc", Path.Combine(dir, "short.bin")), 1, "not a valid llm.c checkpoint");
         var small = new Gpt(new GptConfig(8, 50, 1, 2, 8), new Generator(1));
         LlmcCheckpoint.Write(Path.Combine(dir, "small.bin"), small);
-        AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--llmc", Path.Combine(dir, "small.bin")), 1, "vocab_size 50 is not GPT-2's tokenizer's 50257");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--llmc", Path.Combine(dir, "small.bin")), 1, "vocab_size 50 is not GPT-2's tokenizer's 50257");
     }
 
     [Fact]
@@ -68,7 +62,7 @@ public sealed class GptLlmcCliTests : IDisposable
         Assert.Equal(LlmcDType.BFloat16, LlmcCheckpoint.ReadHeader(Path.Combine(outDir, "model_bf16.bin")).DType);
 
         Assert.Equal(0, CliHarness.Run(["gpt", "train", "--config", "shakespeare-char-cpu", "--data", data, "--out", noBias, .. tiny]).ExitCode);
-        AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", noBias, "--out", outDir, "--format", "llmc"), 2, "this run's model has none");
-        AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", run, "--out", outDir, "--format", "onnx"), 2, "--format must be hf or llmc or llmc-bf16");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", noBias, "--out", outDir, "--format", "llmc"), 2, "this run's model has none");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "export", "--run", run, "--out", outDir, "--format", "onnx"), 2, "--format must be hf or llmc or llmc-bf16");
     }
 }
