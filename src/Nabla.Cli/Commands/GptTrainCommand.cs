@@ -141,11 +141,12 @@ internal static class GptTrainCommand
         stream.End();
     }
 
-    /// <summary>runs/NAME, or the first of runs/NAME-2, runs/NAME-3, … that holds no run yet.</summary>
+    /// <summary>runs/NAME, or the first of runs/NAME-2, runs/NAME-3, … that holds no run yet (no config.json, which a
+    /// run writes before its first step). Only looks: the folder is made once the data and the config are known good.</summary>
     private static string FreeRunFolder(string name)
     {
         string folder = Path.Combine("runs", name);
-        for (int i = 2; File.Exists(new RunDirectory(folder).LatestCheckpoint) || File.Exists(Path.Combine(folder, "config.json")); i++)
+        for (int i = 2; File.Exists(Path.Combine(folder, "config.json")); i++)
             folder = Path.Combine("runs", $"{name}-{i}");
         return folder;
     }
