@@ -12,37 +12,8 @@ public sealed partial class Tensor
 {
     /// <summary>destination += source, elementwise over equal shapes. <paramref name="destination"/> may be
     /// any float view, including one with zero strides (its elements then receive sums).</summary>
-    internal static void AccumulateInto(Tensor destination, Tensor source)
-    {
-        if (SameDenseLayout(destination, source))
-        {
-            // Two views with one dense layout (both transposed, say): one flat pass in memory order, where a
-            // walk in index order would stride through memory (a [50257, 768] gradient seen as its transpose).
-            Span<float> d = destination.data.AsSpan(destination.offset, destination.Count);
-            TensorPrimitives.Add(d, source.data.AsSpan(source.offset, source.Count), d);
-            return;
-        }
+    internal static void AccumulateInto(Tensor destination, Tensor source) =>
         StridedRows.ForEach(new AccumulateRows(destination.data, source.data), destination, source);
-    }
-
-    /// <summary>Equal shapes and strides, and the elements fill a contiguous stretch of storage in some order of the dimensions.</summary>
-    private static bool SameDenseLayout(Tensor a, Tensor b)
-    {
-        if (!Shapes.SameShape(a.shape, b.shape) || !a.strides.AsSpan().SequenceEqual(b.strides)) return false;
-        Span<(int Stride, int Size)> dims = stackalloc (int, int)[a.shape.Length];
-        int count = 0;
-        for (int d = 0; d < a.shape.Length; d++)
-            if (a.shape[d] > 1) dims[count++] = (a.strides[d], a.shape[d]);
-        dims = dims[..count];
-        dims.Sort();
-        long expected = 1;
-        foreach (var (stride, size) in dims)
-        {
-            if (stride != expected) return false;
-            expected *= size;
-        }
-        return true;
-    }
 
     private readonly struct AccumulateRows(float[] destination, float[] source) : IRowAction
     {

@@ -28,7 +28,7 @@ internal sealed class StridedRows
         bool oneRow = destination.IsContiguous;
         for (int k = 0; oneRow && k < sources.Length; k++)
             oneRow = sources[k].IsContiguous && Shapes.SameShape(sources[k].shape, destination.shape);
-        if (oneRow)
+        if (oneRow || SharedDenseLayout(destination, sources))
         {
             Span<int> offsets = stackalloc int[operands], ones = stackalloc int[operands];
             offsets[0] = destination.offset;
@@ -53,6 +53,37 @@ internal sealed class StridedRows
             action.Row(rows.RowLength, rows.Offsets, rows.InnerStrides);
             rows.Advance();
         }
+    }
+
+    /// <summary>
+    /// Every source has the destination's shape and, dimension for dimension, its strides, and those strides lay
+    /// the elements out back to back in some order of the dimensions (a transposed or permuted block). Then
+    /// element i of the storage stretch is the same element of every operand, and the walk is one row in
+    /// memory order, where a walk in index order would stride through memory (a [50257, 768] gradient seen as
+    /// its transpose).
+    /// </summary>
+    private static bool SharedDenseLayout(Tensor destination, ReadOnlySpan<Tensor> sources)
+    {
+        int[] shape = destination.shape, strides = destination.strides;
+        foreach (Tensor source in sources)
+        {
+            if (!Shapes.SameShape(source.shape, shape)) return false;
+            for (int d = 0; d < shape.Length; d++)
+                if (shape[d] > 1 && source.strides[d] != strides[d]) return false;
+        }
+        Span<(int Stride, int Size)> dims = stackalloc (int, int)[shape.Length];
+        int count = 0;
+        for (int d = 0; d < shape.Length; d++)
+            if (shape[d] > 1) dims[count++] = (strides[d], shape[d]);
+        dims = dims[..count];
+        dims.Sort();
+        long expected = 1;
+        foreach (var (stride, size) in dims)
+        {
+            if (stride != expected) return false;
+            expected *= size;
+        }
+        return true;
     }
 
     private readonly int[] outerSizes;
