@@ -100,7 +100,7 @@ public static class GptSuite
 
     /// <summary>GPT-2's forward in libtorch's functional form, reading every weight by its Hugging Face name
     /// (no biases; the tied head reads transformer.wte.weight).</summary>
-    private static TT TorchLogits(Dictionary<string, TorchSharp.Modules.Parameter> w, TT idx, GptConfig c)
+    internal static TT TorchLogits(Dictionary<string, TorchSharp.Modules.Parameter> w, TT idx, GptConfig c)
     {
         long B = idx.shape[0], T = idx.shape[1], C = c.NEmbd, hs = C / c.NHead;
         TT Norm(TT h, string name) => nn.functional.layer_norm(h, [C], w[name + ".weight"]);

@@ -29,6 +29,7 @@ public static class Program
         ["makemore-speed"] = new("training steps/s of makemore.py's Transformer at its default sizes beside TorchSharp, with forward/backward/AdamW shares", MakemoreSpeedSuite.Run, HeadToHead: true, NeedsLibtorch: true),
         ["ops"] = new("fused softmax, cross-entropy, layer norm, GELU, elementwise beside libtorch at small-GPT sizes", FusedOpsSuite.Run, HeadToHead: true, NeedsLibtorch: true),
         ["gpt"] = new("nanoGPT shakespeare-char training iteration beside TorchSharp (cpu and full sizes); sampling with and without the KV cache", GptSuite.Run, HeadToHead: true, NeedsLibtorch: true),
+        ["gpt-quality"] = new("shakespeare-char-cpu trained by Nabla and by libtorch from the same weights on the same batches: val loss, sampled and over the whole split", GptQualitySuite.Run),
         ["gpt2"] = new("GPT-2 124M beside TorchSharp: greedy generation with the KV cache (tokens/s) and a 4×64 training step with peak memory", Gpt2Suite.Run, HeadToHead: true, NeedsLibtorch: true),
     };
 

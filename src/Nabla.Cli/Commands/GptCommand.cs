@@ -13,7 +13,8 @@ namespace Nabla.Cli;
 /// <summary>
 /// <c>nabla gpt</c>: nanoGPT's three scripts as sub-commands. <c>prepare</c> turns a text file into a data folder
 /// (train.bin, val.bin, meta.json), <c>train</c> (in <see cref="GptTrainCommand"/>) trains a GPT on it into a run
-/// folder, <c>sample</c> streams text from a run's best checkpoint or from GPT-2's weights; <c>export</c> (in
+/// folder, <c>sample</c> streams text from a run's best checkpoint or from GPT-2's weights, <c>eval</c> (in
+/// <see cref="GptEvalCommand"/>) scores a run on a whole split; <c>export</c> (in
 /// <see cref="GptExportCommand"/>) and <c>download</c> (in <see cref="GptDownloadCommand"/>) move weights between
 /// Nabla and the Hugging Face layout.
 /// </summary>
@@ -24,10 +25,11 @@ internal static class GptCommand
 
     public static Command Create()
     {
-        var command = new Command("gpt", "Train and sample a GPT (nanoGPT): prepare a data folder, train, sample; export, download GPT-2 weights");
+        var command = new Command("gpt", "Train and sample a GPT (nanoGPT): prepare a data folder, train, sample, evaluate; export, download GPT-2 weights");
         command.Subcommands.Add(CreatePrepare());
         command.Subcommands.Add(GptTrainCommand.Create());
         command.Subcommands.Add(CreateSample());
+        command.Subcommands.Add(GptEvalCommand.Create());
         command.Subcommands.Add(GptExportCommand.Create());
         command.Subcommands.Add(GptDownloadCommand.Create());
         command.SetAction(parse => new System.CommandLine.Help.HelpAction().Invoke(parse));

@@ -89,17 +89,11 @@ internal static class GptTrainCommand
         output.WriteLine($"GPT: {config.NLayer} layers, {config.NHead} heads, width {config.NEmbd}, block {config.BlockSize}: " +
                          $"{model.ParameterCount():N0} parameters ({model.NonEmbeddingParameterCount():N0} without position embeddings)");
 
-        // nanoGPT's groups: every 2-D tensor (matmul weights, embeddings) decays; biases and LayerNorm weights do not.
-        var optimizer = new AdamW([
-            new ParameterGroup(model.Parameters().Where(p => p.Rank >= 2), weightDecay: config.WeightDecay),
-            new ParameterGroup(model.Parameters().Where(p => p.Rank < 2), weightDecay: 0f)],
-            config.LearningRate, config.Beta1, config.Beta2);
+        var optimizer = config.Optimizer(model);
         var options = new TrainerOptions
         {
             MaxSteps = config.MaxIters,
-            Schedule = config.DecayLr
-                ? new LearningRateSchedule.WarmupCosine(config.LearningRate, config.MinLr, config.WarmupIters, config.LrDecayIters)
-                : new LearningRateSchedule.Constant(config.LearningRate),
+            Schedule = config.Schedule(),
             GradientAccumulation = config.GradientAccumulationSteps,
             ClipNorm = config.GradClip > 0f ? config.GradClip : null,
             EvalInterval = config.EvalInterval,

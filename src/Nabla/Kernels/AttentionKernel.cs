@@ -24,6 +24,10 @@ namespace Nabla.Kernels;
 /// <para>Backward (FlashAttention's): with D_i = dO_i · o_i, every tile recomputes p = exp(s − lse) from q,
 /// k and the saved lse, then dv += pᵀ dO, dp = dO vᵀ, ds = p ⊙ (dp − D), dq += scale · ds k and
 /// dk += scale · dsᵀ q. It adds into dq, dk and dv (+=), as autograd accumulates.</para>
+/// <para>Dropout on the probabilities (<see cref="AttentionDropout"/>): forward multiplies each tile of p by
+/// the mask Z (0, or 1/(1 − p) for a survivor) after adding it to the row's sum, so o = (P ⊙ Z) v; backward
+/// draws the same Z from the same seed, takes dv += (p ⊙ Z)ᵀ dO and dp ← Z ⊙ dp; D = dO · o is unchanged.
+/// Nothing of size T × T is stored for it either.</para>
 /// <para>Threads: forward splits (head, query block) pairs across cores; backward splits heads, since
 /// every query block of a head adds into the same dk and dv. Sums run in a fixed order, so results do
 /// not depend on the thread count. The products of a tile are <see cref="AttentionTile"/>'s register-blocked
@@ -44,20 +48,23 @@ public static unsafe class AttentionKernel
     private const long MinFmaPerTask = 1L << 17;
 
     public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o,
-        Span<float> lse, int heads, int queries, int keys, int headSize, bool causal, float scale)
+        Span<float> lse, int heads, int queries, int keys, int headSize, bool causal, float scale, AttentionDropout dropout = default)
     {
         Forward(q, k, v, o, lse, heads, queries, keys, headSize, causal, scale,
-            AttentionLayout.Contiguous(queries, headSize), AttentionLayout.Contiguous(keys, headSize), AttentionLayout.Contiguous(queries, headSize));
+            AttentionLayout.Contiguous(queries, headSize), AttentionLayout.Contiguous(keys, headSize), AttentionLayout.Contiguous(queries, headSize), dropout);
     }
 
-    /// <summary>Forward with layouts: q in <paramref name="qLayout"/>, k and v in <paramref name="kvLayout"/>, o in <paramref name="oLayout"/>.</summary>
+    /// <summary>Forward with layouts: q in <paramref name="qLayout"/>, k and v in <paramref name="kvLayout"/>, o in
+    /// <paramref name="oLayout"/>; and <paramref name="dropout"/> on the probabilities (o = (P ⊙ Z) v, Z the mask
+    /// scaled by 1/(1 − p); lse stays that of P, before dropout).</summary>
     public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> o,
         Span<float> lse, int heads, int queries, int keys, int headSize, bool causal, float scale,
-        AttentionLayout qLayout, AttentionLayout kvLayout, AttentionLayout oLayout)
+        AttentionLayout qLayout, AttentionLayout kvLayout, AttentionLayout oLayout, AttentionDropout dropout = default)
     {
         const string kernel = "AttentionKernel.Forward";
         Check(kernel, heads, queries, keys, headSize, causal);
-        var z = new Sizes(queries, keys, headSize, causal, scale, qLayout, kvLayout, oLayout);
+        dropout.Check(kernel);
+        var z = new Sizes(queries, keys, headSize, causal, scale, qLayout, kvLayout, oLayout, dropout);
         z.CheckLengths(kernel, q.Length, k.Length, v.Length, o.Length, lse.Length, heads);
         int units = heads * Blocks(queries);
         long fmaPerUnit = (long)QueryBlock * keys * headSize;
@@ -69,22 +76,24 @@ public static unsafe class AttentionKernel
     /// <summary>dq += ∂L/∂q, dk += ∂L/∂k, dv += ∂L/∂v given dO = ∂L/∂o, from the forward's o and lse.</summary>
     public static void Backward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
         ReadOnlySpan<float> o, ReadOnlySpan<float> lse, ReadOnlySpan<float> dO,
-        Span<float> dq, Span<float> dk, Span<float> dv, int heads, int queries, int keys, int headSize, bool causal, float scale)
+        Span<float> dq, Span<float> dk, Span<float> dv, int heads, int queries, int keys, int headSize, bool causal, float scale,
+        AttentionDropout dropout = default)
     {
         Backward(q, k, v, o, lse, dO, dq, dk, dv, heads, queries, keys, headSize, causal, scale,
-            AttentionLayout.Contiguous(queries, headSize), AttentionLayout.Contiguous(keys, headSize), AttentionLayout.Contiguous(queries, headSize));
+            AttentionLayout.Contiguous(queries, headSize), AttentionLayout.Contiguous(keys, headSize), AttentionLayout.Contiguous(queries, headSize), dropout);
     }
 
     /// <summary>Backward with layouts: q and dq in <paramref name="qLayout"/>, k, v, dk and dv in
-    /// <paramref name="kvLayout"/>, o and dO in <paramref name="oLayout"/>.</summary>
+    /// <paramref name="kvLayout"/>, o and dO in <paramref name="oLayout"/>; <paramref name="dropout"/> must be forward's.</summary>
     public static void Backward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
         ReadOnlySpan<float> o, ReadOnlySpan<float> lse, ReadOnlySpan<float> dO,
         Span<float> dq, Span<float> dk, Span<float> dv, int heads, int queries, int keys, int headSize, bool causal, float scale,
-        AttentionLayout qLayout, AttentionLayout kvLayout, AttentionLayout oLayout)
+        AttentionLayout qLayout, AttentionLayout kvLayout, AttentionLayout oLayout, AttentionDropout dropout = default)
     {
         const string kernel = "AttentionKernel.Backward";
         Check(kernel, heads, queries, keys, headSize, causal);
-        var z = new Sizes(queries, keys, headSize, causal, scale, qLayout, kvLayout, oLayout);
+        dropout.Check(kernel);
+        var z = new Sizes(queries, keys, headSize, causal, scale, qLayout, kvLayout, oLayout, dropout);
         z.CheckLengths(kernel, q.Length, k.Length, v.Length, o.Length, lse.Length, heads);
         z.CheckLengths(kernel, dq.Length, dk.Length, dv.Length, dO.Length, lse.Length, heads, "dq", "dk", "dv", "dO");
         long fmaPerHead = (long)queries * keys * headSize;
@@ -95,29 +104,30 @@ public static unsafe class AttentionKernel
 
     /// <summary><see cref="Forward"/> on this thread with lanes <typeparamref name="T"/> (tests check every width).</summary>
     internal static void ForwardWith<T>(float[] q, float[] k, float[] v, float[] o, float[] lse,
-        int heads, int queries, int keys, int headSize, bool causal, float scale) where T : struct, ILanes<T>
+        int heads, int queries, int keys, int headSize, bool causal, float scale, AttentionDropout dropout = default) where T : struct, ILanes<T>
     {
         fixed (float* pq = q, pk = k, pv = v, po = o, pl = lse)
-            new ForwardBlocks(Sizes.Contiguous(queries, keys, headSize, causal, scale), pq, pk, pv, po, pl).Run<T>(0, heads * Blocks(queries));
+            new ForwardBlocks(Sizes.Contiguous(queries, keys, headSize, causal, scale, dropout), pq, pk, pv, po, pl).Run<T>(0, heads * Blocks(queries));
     }
 
     /// <summary><see cref="Backward"/> on this thread with lanes <typeparamref name="T"/>.</summary>
     internal static void BackwardWith<T>(float[] q, float[] k, float[] v, float[] o, float[] lse, float[] dO,
-        float[] dq, float[] dk, float[] dv, int heads, int queries, int keys, int headSize, bool causal, float scale) where T : struct, ILanes<T>
+        float[] dq, float[] dk, float[] dv, int heads, int queries, int keys, int headSize, bool causal, float scale,
+        AttentionDropout dropout = default) where T : struct, ILanes<T>
     {
         fixed (float* pq = q, pk = k, pv = v, po = o, pl = lse, pdo = dO, pdq = dq, pdk = dk, pdv = dv)
-            new BackwardHeads(Sizes.Contiguous(queries, keys, headSize, causal, scale), pq, pk, pv, po, pl, pdo, pdq, pdk, pdv).Run<T>(0, heads);
+            new BackwardHeads(Sizes.Contiguous(queries, keys, headSize, causal, scale, dropout), pq, pk, pv, po, pl, pdo, pdq, pdk, pdv).Run<T>(0, heads);
     }
 
     private static int Blocks(int queries) => (queries + QueryBlock - 1) / QueryBlock;
 
-    /// <summary>The sizes of one head, where the heads lie, and what every tile needs to know about the mask.</summary>
+    /// <summary>The sizes of one head, where the heads lie, and what every tile needs to know about the masks.</summary>
     private readonly record struct Sizes(int Queries, int Keys, int HeadSize, bool Causal, float Scale,
-        AttentionLayout Q, AttentionLayout KV, AttentionLayout O)
+        AttentionLayout Q, AttentionLayout KV, AttentionLayout O, AttentionDropout Dropout)
     {
-        public static Sizes Contiguous(int queries, int keys, int headSize, bool causal, float scale) =>
+        public static Sizes Contiguous(int queries, int keys, int headSize, bool causal, float scale, AttentionDropout dropout) =>
             new(queries, keys, headSize, causal, scale, AttentionLayout.Contiguous(queries, headSize),
-                AttentionLayout.Contiguous(keys, headSize), AttentionLayout.Contiguous(queries, headSize));
+                AttentionLayout.Contiguous(keys, headSize), AttentionLayout.Contiguous(queries, headSize), dropout);
 
         /// <summary>Row strides: of q (and dq), of k and v (and their gradients), of o (and dO).</summary>
         public int Ldq => Q.RowStride;
@@ -174,7 +184,7 @@ public static unsafe class AttentionKernel
                         if (head != packedHead) (packedHead, packed) = (head, 0);
                         if (!direct && packed < seen) Transpose(k + kvHead, z.Ldk, kt, packed, seen, hs, z.Keys);
                         if (!direct) packed = Math.Max(packed, seen);
-                        ForwardBlock<T>(z, i0, rows, seen, q + qHead + (long)i0 * z.Ldq, direct ? null : kt, k + kvHead, v + kvHead,
+                        ForwardBlock<T>(z, head, i0, rows, seen, q + qHead + (long)i0 * z.Ldq, direct ? null : kt, k + kvHead, v + kvHead,
                             o + oHead + (long)i0 * z.Ldo, lse + (long)head * z.Queries + i0, tile, max, sum);
                     }
                 }
@@ -187,7 +197,7 @@ public static unsafe class AttentionKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void ForwardBlock<T>(Sizes z, int i0, int rows, int seen, float* q, float* kt, float* k, float* v,
+    private static void ForwardBlock<T>(Sizes z, int head, int i0, int rows, int seen, float* q, float* kt, float* k, float* v,
         float* o, float* lse, float* tile, float* max, float* sum) where T : struct, ILanes<T>
     {
         int hs = z.HeadSize, ldq = z.Ldq, ldk = z.Ldk, ldo = z.Ldo;
@@ -214,6 +224,8 @@ public static unsafe class AttentionKernel
                 sum[r] = sum[r] * rescale + RowMath.ExpShiftedStore<T>(in s[0], ref s[0], visible, m);
                 max[r] = m;
                 if (rescale != 1f) RowMath.ScaleShift<T>(in o[r * ldo], ref o[r * ldo], hs, rescale, 0f);
+                // Dropout acts on the probabilities after the sum is taken: the row still normalizes to 1 before it.
+                if (z.Dropout.Active) z.Dropout.Apply(s, visible, z.Dropout.RowKey(head, i0 + r, z.Queries), j0);
             }
             // o += p v: [rows, n] · [n, hs]
             AttentionTile.Multiply<T>(rows, hs, n, 1f, tile, KeyBlock, 1, v + (long)j0 * ldk, ldk, o, ldo, accumulate: true);
@@ -237,6 +249,7 @@ public static unsafe class AttentionKernel
             float[] transposed = ArrayPool<float>.Shared.Rent(2 * hs * z.Keys);
             float* p = stackalloc float[QueryBlock * KeyBlock];
             float* dp = stackalloc float[QueryBlock * KeyBlock];
+            float* kept = stackalloc float[QueryBlock * KeyBlock];
             float* rowDots = stackalloc float[QueryBlock];
             try
             {
@@ -248,9 +261,9 @@ public static unsafe class AttentionKernel
                         long kv = z.KV.Start(head), qh = z.Q.Start(head), oh = z.O.Start(head);
                         Transpose(k + kv, z.Ldk, kt, 0, z.Keys, hs, z.Keys);
                         Transpose(v + kv, z.Ldk, vt, 0, z.Keys, hs, z.Keys);
-                        var h = new HeadGradients(q + qh, k + kv, kt, vt, o + oh, lse + (long)head * z.Queries, dO + oh, dq + qh, dk + kv, dv + kv);
+                        var h = new HeadGradients(head, q + qh, k + kv, kt, vt, o + oh, lse + (long)head * z.Queries, dO + oh, dq + qh, dk + kv, dv + kv);
                         for (int i0 = 0; i0 < z.Queries; i0 += QueryBlock)
-                            BackwardBlock<T>(z, h, i0, p, dp, rowDots);
+                            BackwardBlock<T>(z, h, i0, p, dp, kept, rowDots);
                     }
                 }
             }
@@ -262,14 +275,15 @@ public static unsafe class AttentionKernel
     }
 
     /// <summary>One head's operands in backward: kt and vt are kᵀ and vᵀ, [headSize, keys].</summary>
-    private readonly struct HeadGradients(float* q, float* k, float* kt, float* vt, float* o, float* lse,
+    private readonly struct HeadGradients(int head, float* q, float* k, float* kt, float* vt, float* o, float* lse,
         float* dO, float* dq, float* dk, float* dv)
     {
+        public readonly int Head = head;
         public readonly float* Q = q, K = k, Kt = kt, Vt = vt, O = o, Lse = lse, DO = dO, DQ = dq, DK = dk, DV = dv;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void BackwardBlock<T>(Sizes z, HeadGradients h, int i0, float* p, float* dp, float* rowDots) where T : struct, ILanes<T>
+    private static void BackwardBlock<T>(Sizes z, HeadGradients h, int i0, float* p, float* dp, float* kept, float* rowDots) where T : struct, ILanes<T>
     {
         int hs = z.HeadSize, rows = Math.Min(QueryBlock, z.Queries - i0), seen = z.KeysSeen(i0, rows);
         int ldq = z.Ldq, ldk = z.Ldk, ldo = z.Ldo;
@@ -288,13 +302,21 @@ public static unsafe class AttentionKernel
                 RowMath.ExpShiftedStore<T>(in s[0], ref s[0], visible, h.Lse[i0 + r]);
                 new Span<float>(s + visible, n - visible).Clear();
             }
-            // dp = dO vᵀ, then ds = scale · p ⊙ (dp − D) in its place
+            // dp = dO vᵀ, then ds = scale · p ⊙ (dp − D) in its place. With dropout, forward multiplied v by
+            // p ⊙ Z: dv needs that (kept), and the gradient reaching p is Z ⊙ dp; D = dO · o holds as it is.
             AttentionTile.Multiply<T>(rows, n, hs, 1f, dO, ldo, 1, h.Vt + j0, z.Keys, dp, KeyBlock, accumulate: false);
+            float* used = p;
+            if (z.Dropout.Active)
+            {
+                for (int r = 0; r < rows; r++)
+                    z.Dropout.ApplyBackward(p + r * KeyBlock, kept + r * KeyBlock, dp + r * KeyBlock, n, z.Dropout.RowKey(h.Head, i0 + r, z.Queries), j0);
+                used = kept;
+            }
             for (int r = 0; r < rows; r++)
                 SoftmaxGradientRow<T>(in p[r * KeyBlock], ref dp[r * KeyBlock], n, rowDots[r], z.Scale);
             long keyRows = (long)j0 * ldk;
             // dv += pᵀ dO and dk += dsᵀ q: [n, rows] · [rows, hs], the tiles read transposed
-            AttentionTile.Multiply<T>(n, hs, rows, 1f, p, 1, KeyBlock, dO, ldo, h.DV + keyRows, ldk, accumulate: true);
+            AttentionTile.Multiply<T>(n, hs, rows, 1f, used, 1, KeyBlock, dO, ldo, h.DV + keyRows, ldk, accumulate: true);
             AttentionTile.Multiply<T>(n, hs, rows, 1f, dp, 1, KeyBlock, q, ldq, h.DK + keyRows, ldk, accumulate: true);
             // dq += ds k: [rows, n] · [n, hs]
             AttentionTile.Multiply<T>(rows, hs, n, 1f, dp, KeyBlock, 1, h.K + keyRows, ldk, dq, ldq, accumulate: true);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Nabla.Optim;
 using Nabla.Tensors;
 
 namespace Nabla.Models;
@@ -183,6 +184,20 @@ public sealed record GptTrainConfig
     /// <summary>The model's sizes for a vocabulary of <paramref name="vocabSize"/>.</summary>
     public GptConfig Model(int vocabSize) => new(BlockSize, vocabSize, NLayer, NHead, NEmbd, Dropout, Bias,
         Gelu == "tanh" ? GeluApproximation.Tanh : GeluApproximation.None);
+
+    /// <summary>
+    /// nanoGPT's configure_optimizers: AdamW with two groups, weight decay on every 2-D tensor (matmul weights and
+    /// the embeddings) and none on biases and LayerNorm weights.
+    /// </summary>
+    public AdamW Optimizer(Gpt model) => new([
+        new ParameterGroup(model.Parameters().Where(p => p.Rank >= 2), weightDecay: WeightDecay),
+        new ParameterGroup(model.Parameters().Where(p => p.Rank < 2), weightDecay: 0f)],
+        LearningRate, Beta1, Beta2);
+
+    /// <summary>nanoGPT's get_lr: linear warm-up, cosine decay to min_lr at lr_decay_iters; or a constant when decay_lr is off.</summary>
+    public LearningRateSchedule Schedule() => DecayLr
+        ? new LearningRateSchedule.WarmupCosine(LearningRate, MinLr, WarmupIters, LrDecayIters)
+        : new LearningRateSchedule.Constant(LearningRate);
 
     /// <summary>Throws, naming the key, when a value is out of its range.</summary>
     public GptTrainConfig Validate(int vocabSize)

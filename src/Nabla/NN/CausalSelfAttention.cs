@@ -15,15 +15,12 @@ namespace Nabla.NN;
 /// The attention itself is one fused operation, <see cref="Tensor.PackedCausalAttention"/>, which reads the
 /// heads of q, k and v in place from c_attn's output and writes them side by side for c_proj: no (T, T)
 /// score matrix or mask is made, forward or backward, and no head is copied. Dropout on the attention
-/// probabilities needs them, so while training with <c>attn_dropout</c> p &gt; 0 the probabilities are
-/// computed explicitly instead, under a causal mask that is not a buffer (it is not state, and GPT-2
-/// checkpoints that carry one as attn.bias drop it on load): it is built once, for the longest sequence
-/// seen so far, and every call takes a view of its top-left T × T corner.
+/// probabilities (nanoGPT's attn_dropout) happens inside it too, with a mask that forward and backward each
+/// regenerate from one seed drawn from <see cref="AttnDropout"/>'s generator
+/// (<see cref="Nabla.Kernels.AttentionDropout"/>).
 /// </remarks>
 public sealed class CausalSelfAttention : Module<Tensor, Tensor>
 {
-    private Tensor? future;   // [L, L], 1 where s > t: the positions each row may not see
-
     public int EmbeddingSize { get; }
     public int HeadCount { get; }
     public Linear CAttn { get; }
@@ -47,41 +44,9 @@ public sealed class CausalSelfAttention : Module<Tensor, Tensor>
     {
         if (x.Rank != 3 || x.Size(2) != EmbeddingSize)
             throw new ArgumentException($"CausalSelfAttention(C = {EmbeddingSize}): input {Shapes.Format(x.Shape)} must be (B, T, {EmbeddingSize})");
-        int B = x.Size(0), T = x.Size(1), C = EmbeddingSize, nh = HeadCount, hs = C / nh;
-
-        // One product projects q, k and v for every head.
-        Tensor qkv = CAttn.Forward(x);                                      // (B, T, 3C)
-        Tensor y;
-        if (AttnDropout.IsTraining && AttnDropout.P > 0f)
-        {
-            Tensor heads = qkv.View(B, T, 3, nh, hs).Permute(2, 0, 3, 1, 4); // (3, B, nh, T, hs), a view
-            y = DroppedAttention(heads.Select(0, 0), heads.Select(0, 1), heads.Select(0, 2), T, hs) // (B, nh, T, hs)
-                .Transpose(1, 2).Reshape(B, T, C);                          // (B, T, nh, hs) → (B, T, C): heads side by side
-        }
-        else y = Tensor.PackedCausalAttention(qkv, nh);                     // (B, T, C), fused, read and written in place
+        Tensor qkv = CAttn.Forward(x);                                      // (B, T, 3C): one product projects q, k and v for every head
+        float dropout = AttnDropout.IsTraining ? AttnDropout.P : 0f;
+        Tensor y = Tensor.PackedCausalAttention(qkv, HeadCount, dropout: dropout, generator: AttnDropout.Generator); // (B, T, C), heads side by side
         return ResidDropout.Forward(CProj.Forward(y));                      // (B, T, C)
-    }
-
-    /// <summary>softmax(q kᵀ / √hs + M) with dropout on the probabilities, then times v: the (T, T) matrices made.</summary>
-    private Tensor DroppedAttention(Tensor q, Tensor k, Tensor v, int T, int hs)
-    {
-        Tensor att = q.MatMul(k.Transpose(-2, -1)) * (1f / MathF.Sqrt(hs)); // (B, nh, T, hs) @ (B, nh, hs, T) → (B, nh, T, T)
-        att = att.MaskedFill(FutureMask(T), float.NegativeInfinity);       // (B, nh, T, T), −∞ above the diagonal
-        att = AttnDropout.Forward(att.Softmax(-1));                         // (B, nh, T, T), each row sums to 1 before dropout
-        return att.MatMul(v);                                               // (B, nh, T, T) @ (B, nh, T, hs) → (B, nh, T, hs)
-    }
-
-    /// <summary>A [T, T] view with 1 where column s > row t, cut from a mask that grows only when T does.</summary>
-    private Tensor FutureMask(int T)
-    {
-        if (future is null || future.Size(0) < T)
-        {
-            // Made with a creation function, not an op, so no TensorScope reclaims it between calls.
-            var above = new float[T * T];
-            for (int t = 0; t < T; t++)
-                for (int s = t + 1; s < T; s++) above[t * T + s] = 1f;
-            future = Tensor.FromArray(above, T, T);
-        }
-        return future.Narrow(0, 0, T).Narrow(1, 0, T);
     }
 }

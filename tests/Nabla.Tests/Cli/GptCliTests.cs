@@ -69,10 +69,23 @@ public sealed class GptCliTests : IDisposable
         CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "sample", "--run", RunDir, "--top-p", "1.5"), 2, "--top-p must be in (0, 1]");
         CliHarness.AssertOneLineFailure(Train(), 2, "already holds a run: pass --resume");
 
+        // Scoring on every token: val has 180 tokens, so 179 predictions; train and val with --split both.
+        var scored = CliHarness.Run("gpt", "eval", "--run", RunDir, "--split", "both");
+        Assert.Equal(0, scored.ExitCode);
+        string[] lines = scored.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("train loss ", lines[0]);
+        Assert.Contains("over 179 predicted tokens (windows of 8)", lines[1]);
+        float valLoss = float.Parse(lines[1].Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(valLoss, 0.01f, (float)Math.Log(16) + 0.5f);
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "eval", "--run", RunDir, "--split", "test"), 2, "--split must be val, train or both, got 'test'");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "eval", "--run", RunDir, "--block-size", "9"), 2, "--block-size must be in [1, 8]");
+
         // Resuming on data of another vocabulary.
         File.WriteAllText(Path.Combine(dir, "other.txt"), string.Concat(Enumerable.Repeat("A Bb Cc\n", 100)));
         Assert.Equal(0, Prepare("other.txt", Path.Combine(dir, "other")).ExitCode);
         CliHarness.AssertOneLineFailure(TrainOn(Path.Combine(dir, "other"), "--resume"), 1, "vocabulary mismatch");
+        CliHarness.AssertOneLineFailure(CliHarness.Run("gpt", "eval", "--run", RunDir, "--data", Path.Combine(dir, "other")), 1, "vocabulary mismatch");
 
         // A run whose config.json no longer agrees with its own vocabulary.
         string configPath = Path.Combine(RunDir, "config.json");
@@ -154,5 +167,12 @@ public sealed class GptCliTests : IDisposable
         Assert.True(result.ExitCode == 0, result.Stderr);
         float val = new Nabla.Training.RunDirectory(RunDir).ReadMetrics().Last()["val_loss"]!.GetValue<float>();
         Assert.True(val < 2.33f, $"val loss {val} after 600 steps");   // 2.26 measured
+
+        // Over every val token the same model scores what the 20-window estimate approximates.
+        var scored = CliHarness.Run("gpt", "eval", "--run", RunDir);
+        Assert.True(scored.ExitCode == 0, scored.Stderr);
+        Assert.Contains("over 111,539 predicted tokens (windows of 32)", scored.Stdout);
+        float whole = float.Parse(scored.Stdout.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(whole - val) < 0.08f, $"val loss {whole} over the whole split, {val} over 20 windows");
     }
 }

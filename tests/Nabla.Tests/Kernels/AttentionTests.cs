@@ -9,7 +9,8 @@ namespace Nabla.Tests.Kernels;
 /// The fused attention kernel against libtorch's scaled_dot_product_attention: forward, the saved
 /// log-sum-exp, and the three gradients (added to what the buffers held), at head sizes 16, 32 and 64,
 /// lengths that are and are not multiples of the query and key blocks, causal or not, and the cached
-/// case of fewer queries than keys against an explicit mask.
+/// case of fewer queries than keys against an explicit mask; with dropout, against the explicit form in libtorch
+/// (softmax, times the kernel's own mask, times v).
 /// </summary>
 public class AttentionTests
 {
@@ -39,6 +40,63 @@ public class AttentionTests
         data.AssertMatchesLibtorch(o, lse, dq, dk, dv, "dispatch");
     }
 
+    /// <summary>(heads, queries, keys, head size, causal, dropout p).</summary>
+    public static TheoryData<int, int, int, int, bool, float> DropoutShapes => new()
+    {
+        { 4, 64, 64, 32, true, 0.2f },     // nanoGPT's baby GPT drops 0.2
+        { 3, 100, 100, 64, true, 0.5f },
+        { 2, 129, 129, 16, true, 0.1f },
+        { 2, 45, 45, 32, false, 0.3f },
+        { 4, 7, 70, 32, true, 0.2f },      // fewer queries than keys
+    };
+
+    [Theory]
+    [MemberData(nameof(DropoutShapes))]
+    public void DropoutMatchesLibtorchWithTheSameMask(int heads, int queries, int keys, int headSize, bool causal, float p)
+    {
+        var dropout = new AttentionDropout(p, Seed: (ulong)(heads * 31 + queries));
+        var data = new Problem(heads, queries, keys, headSize, causal, seed: heads * 1000 + queries * 7 + keys, dropout);
+        var (o, lse) = data.Forward((q, k, v, o, l) => AttentionKernel.Forward(q, k, v, o, l, heads, queries, keys, headSize, causal, data.Scale, dropout));
+        var (dq, dk, dv) = data.Backward(o, lse, (dO, dq, dk, dv) => AttentionKernel.Backward(
+            data.Q, data.K, data.V, o, lse, dO, dq, dk, dv, heads, queries, keys, headSize, causal, data.Scale, dropout));
+        data.AssertMatchesLibtorch(o, lse, dq, dk, dv, "dispatch");
+        foreach (var (name, forward, backward) in Widths())
+        {
+            var (o2, lse2) = data.Forward((q, k, v, o, l) => forward(q, k, v, o, l, heads, queries, keys, headSize, causal, data.Scale, dropout));
+            var (dq2, dk2, dv2) = data.Backward(o2, lse2, (dO, dq, dk, dv) => backward(
+                data.Q, data.K, data.V, o2, lse2, dO, dq, dk, dv, heads, queries, keys, headSize, causal, data.Scale, dropout));
+            data.AssertMatchesLibtorch(o2, lse2, dq2, dk2, dv2, name);
+        }
+    }
+
+    [Fact]
+    public void TheDropoutMaskDropsAFractionPAndDependsOnlyOnSeedAndPosition()
+    {
+        foreach (float p in new[] { 0.1f, 0.2f, 0.5f })
+        {
+            var dropout = new AttentionDropout(p, Seed: 77);
+            int dropped = 0, total = 0;
+            for (int h = 0; h < 8; h++)
+                for (int i = 0; i < 128; i++)
+                    for (int j = 0; j < 128; j++, total++)
+                    {
+                        float f = dropout.Factor(h, i, j, 128);
+                        if (f == 0f) dropped++;
+                        else Assert.Equal(1f / (1f - p), f);
+                    }
+            // 131,072 draws: the standard deviation of the fraction is below 0.0014.
+            Assert.InRange(dropped / (double)total, p - 0.006, p + 0.006);
+        }
+        var a = new AttentionDropout(0.5f, Seed: 1);
+        var b = new AttentionDropout(0.5f, Seed: 2);
+        int differ = 0;
+        for (int j = 0; j < 1000; j++) if (a.Factor(0, 0, j, 1) != b.Factor(0, 0, j, 1)) differ++;
+        Assert.InRange(differ, 400, 600);   // another seed, another mask
+        Assert.Equal(1f, AttentionDropout.None.Factor(3, 4, 5, 10));
+        Assert.Contains("attention dropout must be in [0, 1), got 1", Assert.Throws<ArgumentException>(() =>
+            AttentionKernel.Forward(new float[4], new float[4], new float[4], new float[4], new float[1], 1, 1, 1, 4, true, 0.5f, new AttentionDropout(1f, 0))).Message);
+    }
+
     [Fact]
     public void EveryLaneWidthGivesTheSameAttention()
     {
@@ -56,10 +114,10 @@ public class AttentionTests
     }
 
     private delegate void ForwardKernel(float[] q, float[] k, float[] v, float[] o, float[] lse,
-        int heads, int queries, int keys, int headSize, bool causal, float scale);
+        int heads, int queries, int keys, int headSize, bool causal, float scale, AttentionDropout dropout = default);
 
     private delegate void BackwardKernel(float[] q, float[] k, float[] v, float[] o, float[] lse, float[] dO,
-        float[] dq, float[] dk, float[] dv, int heads, int queries, int keys, int headSize, bool causal, float scale);
+        float[] dq, float[] dk, float[] dv, int heads, int queries, int keys, int headSize, bool causal, float scale, AttentionDropout dropout = default);
 
     private static IEnumerable<(string, ForwardKernel, BackwardKernel)> Widths()
     {
@@ -107,7 +165,7 @@ public class AttentionTests
     }
 
     /// <summary>Random q, k, v, an output gradient and prior gradient contents, and libtorch's answers.</summary>
-    private sealed class Problem(int heads, int queries, int keys, int headSize, bool causal, int seed)
+    private sealed class Problem(int heads, int queries, int keys, int headSize, bool causal, int seed, AttentionDropout dropout = default)
     {
         // q is scaled up so that rows are peaked and later key blocks often raise the running max.
         public readonly float[] Q = Normal(heads * queries * headSize, seed, scale: 2f);
@@ -139,7 +197,16 @@ public class AttentionTests
             using var scope = NewDisposeScope();
             TT q = TorchLeaf(Q, heads, queries, headSize), k = TorchLeaf(K, heads, keys, headSize), v = TorchLeaf(V, heads, keys, headSize);
             TT y;
-            if (causal && queries < keys)
+            if (dropout.Active)
+            {
+                // The explicit form with the kernel's mask: softmax, then the probabilities times Z, then v.
+                var z = new float[heads * queries * keys];
+                for (int h = 0; h < heads; h++)
+                    for (int i = 0; i < queries; i++)
+                        for (int j = 0; j < keys; j++) z[(h * queries + i) * keys + j] = dropout.Factor(h, i, j, queries);
+                y = matmul(MaskedScores(q, k).softmax(2) * Torch(z, heads, queries, keys), v);
+            }
+            else if (causal && queries < keys)
             {
                 // The queries are the last positions: query i sees keys up to i + keys − queries.
                 TT mask = ones(queries, keys, ScalarType.Bool).tril(keys - queries);
@@ -151,7 +218,7 @@ public class AttentionTests
                 y = nn.functional.scaled_dot_product_attention(q, k, v, null, 0.0, causal);
             }
             y.backward([Torch(dO, heads, queries, headSize)]);
-            string what = $"[{heads}, {queries}, {keys}, {headSize}] causal {causal}, {how}";
+            string what = $"[{heads}, {queries}, {keys}, {headSize}] causal {causal}, dropout {dropout.P}, {how}";
             Close(Values(y), o, 2e-6f, 1e-5f, $"o {what}");
             Close(Values(ScoresLogSumExp(q, k)), lse, 2e-6f, 1e-6f, $"lse {what}");
             Close(Plus(priorQ, Values(q.grad!)), dq, 1e-5f, 1e-5f, $"dq {what}");
@@ -159,11 +226,12 @@ public class AttentionTests
             Close(Plus(priorV, Values(v.grad!)), dv, 1e-5f, 1e-5f, $"dv {what}");
         }
 
-        private TT ScoresLogSumExp(TT q, TT k)
+        private TT ScoresLogSumExp(TT q, TT k) => MaskedScores(q.detach(), k.detach()).logsumexp(2);
+
+        private TT MaskedScores(TT q, TT k)
         {
-            TT scores = matmul(q.detach(), k.detach().transpose(1, 2)) * Scale;
-            if (causal) scores = scores.masked_fill(ones(queries, keys, ScalarType.Bool).triu(keys - queries + 1), float.NegativeInfinity);
-            return scores.logsumexp(2);
+            TT scores = matmul(q, k.transpose(1, 2)) * Scale;
+            return causal ? scores.masked_fill(ones(queries, keys, ScalarType.Bool).triu(keys - queries + 1), float.NegativeInfinity) : scores;
         }
     }
 }

@@ -120,22 +120,31 @@ public class CausalSelfAttentionTests
     }
 
     [Fact]
-    public void TheMaskOfTrainingWithAttentionDropoutOutlivesATensorScope()
+    public void AttentionDropoutFollowsItsGeneratorAndKeepsCausality()
     {
-        // Two layers with the same weights and the same draws; the first made its mask, for a longer
-        // sequence, inside a scope that has since ended, and still cuts the right corner from it.
-        Generator gA = new(5), gB = new(5);
-        var a = new CausalSelfAttention(8, 2, dropout: 0.5f, generator: gA);
-        var b = new CausalSelfAttention(8, 2, dropout: 0.5f, generator: gB);
-        var g = new Generator(25);
-        using (new TensorScope()) a.Forward(Tensor.Randn([2, 7, 8], g));
-        Tensor x = Tensor.Randn([2, 5, 8], g);
-        gA.Reseed(99);
-        gB.Reseed(99);
-        using (new TensorScope())
+        const int T = 6;
+        var generator = new Generator(5);
+        var attention = new CausalSelfAttention(8, 2, dropout: 0.5f, generator: generator);
+        Tensor x = Tensor.Randn([2, T, 8], new Generator(26));
+        float[] Run(Tensor input, ulong? seed)
         {
-            Tensor.Randn([2, 7, 7], g);   // takes a pooled buffer, as the mask's would be if it had been one
-            Assert.Equal(b.Forward(x).ToArray(), a.Forward(x).ToArray());
+            if (seed is ulong s) generator.Reseed(s);
+            using (new TensorScope()) return attention.Forward(input).ToArray();
+        }
+        float[] y = Run(x, 99);
+        Assert.Equal(y, Run(x, 99));          // the same draws, the same masks
+        Assert.NotEqual(y, Run(x, null));     // the next draws, other masks
+        // Masks depend on positions, not on values: with the same draws, changing the last two positions
+        // leaves the outputs of the first four as they were.
+        float[] changed = x.ToArray();
+        for (int b = 0; b < 2; b++)
+            for (int i = (b * T + 4) * 8; i < (b + 1) * T * 8; i++) changed[i] += 2f;
+        float[] y2 = Run(Tensor.FromArray(changed, 2, T, 8), 99);
+        for (int b = 0; b < 2; b++)
+        {
+            Range past = (b * T * 8)..((b * T + 4) * 8), future = ((b * T + 4) * 8)..((b + 1) * T * 8);
+            Assert.Equal(y[past], y2[past]);
+            Assert.NotEqual(y[future], y2[future]);
         }
     }
 

@@ -16,8 +16,11 @@ namespace Nabla.Tensors;
 public sealed partial class Tensor
 {
     /// <summary><paramref name="query"/> is (..., Tq, hs), <paramref name="key"/> and <paramref name="value"/>
-    /// (..., Tk, hs) with the same leading dimensions (e.g. (B, nh, T, hs)); the result is (..., Tq, hs).</summary>
-    public static Tensor ScaledDotProductAttention(Tensor query, Tensor key, Tensor value, bool causal = false, float? scale = null)
+    /// (..., Tk, hs) with the same leading dimensions (e.g. (B, nh, T, hs)); the result is (..., Tq, hs).
+    /// <paramref name="dropout"/> &gt; 0 drops attention probabilities (PyTorch's dropout_p; pass 0 in evaluation),
+    /// the mask chosen by one draw from <paramref name="generator"/> (default: <see cref="Generator.Default"/>).</summary>
+    public static Tensor ScaledDotProductAttention(Tensor query, Tensor key, Tensor value, bool causal = false, float? scale = null,
+        float dropout = 0f, Generator? generator = null)
     {
         const string op = "ScaledDotProductAttention";
         query.RequireFloat(op);
@@ -35,13 +38,14 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: {shapes}: causal attention needs Tq ≤ Tk (the queries are the last Tk positions), got Tq = {queries} > Tk = {keys}");
         float s = scale ?? 1f / MathF.Sqrt(headSize);
         if (!float.IsFinite(s)) throw new ArgumentException($"{op}: scale must be finite, got {s}");
+        AttentionDropout drop = AttentionDropoutOf(op, dropout, generator);
 
         Tensor q = query.Contiguous(), k = key.Contiguous(), v = value.Contiguous();
         Tensor o = Output(ShapeOf(query.shape));
         int heads = queries == 0 ? 0 : o.Count / (queries * headSize);
         if (heads == 0) return o;
         Tensor lse = Output([heads * queries]);
-        AttentionKernel.Forward(q.Span, k.Span, v.Span, o.Span, lse.Span, heads, queries, keys, headSize, causal, s);
+        AttentionKernel.Forward(q.Span, k.Span, v.Span, o.Span, lse.Span, heads, queries, keys, headSize, causal, s, drop);
         return Record(op, o, [q, k, v], dO =>
         {
             // The kernel adds into all three gradients at once; one that nobody needs goes to scratch (its contents do not matter).
@@ -51,7 +55,7 @@ public sealed partial class Tensor
             Span<float> dq = dqScratch is null ? q.GradSpan() : dqScratch.Span;
             Span<float> dk = dkScratch is null ? k.GradSpan() : dkScratch.Span;
             Span<float> dv = dvScratch is null ? v.GradSpan() : dvScratch.Span;
-            AttentionKernel.Backward(q.Span, k.Span, v.Span, o.Span, lse.Span, dO.Span, dq, dk, dv, heads, queries, keys, headSize, causal, s);
+            AttentionKernel.Backward(q.Span, k.Span, v.Span, o.Span, lse.Span, dO.Span, dq, dk, dv, heads, queries, keys, headSize, causal, s, drop);
             foreach (Tensor? t in new[] { dqScratch, dkScratch, dvScratch }) if (t is not null) ReturnScratch(t);
         });
     }

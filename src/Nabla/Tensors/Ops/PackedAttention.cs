@@ -19,8 +19,10 @@ namespace Nabla.Tensors;
 public sealed partial class Tensor
 {
     /// <summary>qkv (B, T, 3C) → causal multi-head attention (B, T, C) with <paramref name="heads"/> heads,
-    /// scale 1/√hs unless given.</summary>
-    public static Tensor PackedCausalAttention(Tensor qkv, int heads, float? scale = null)
+    /// scale 1/√hs unless given. <paramref name="dropout"/> &gt; 0 drops attention probabilities with that
+    /// probability (pass 0 in evaluation, as PyTorch's dropout_p), with a mask chosen by one draw from
+    /// <paramref name="generator"/> (default: <see cref="Generator.Default"/>).</summary>
+    public static Tensor PackedCausalAttention(Tensor qkv, int heads, float? scale = null, float dropout = 0f, Generator? generator = null)
     {
         const string op = "PackedCausalAttention";
         qkv.RequireFloat(op);
@@ -29,6 +31,7 @@ public sealed partial class Tensor
         int B = qkv.shape[0], T = qkv.shape[1], C = qkv.shape[2] / 3, hs = C / heads;
         float s = scale ?? 1f / MathF.Sqrt(hs);
         if (!float.IsFinite(s)) throw new ArgumentException($"{op}: scale must be finite, got {s}");
+        AttentionDropout drop = AttentionDropoutOf(op, dropout, generator);
         Tensor packed = qkv.Contiguous();
         Tensor o = Output([B, T, C]);
         if (o.Count == 0) return o;
@@ -38,13 +41,20 @@ public sealed partial class Tensor
         var inputLayout = AttentionLayout.Interleaved(T, heads, hs, 3 * C);
         var outputLayout = AttentionLayout.Interleaved(T, heads, hs, C);
         ReadOnlySpan<float> all = packed.Span;
-        AttentionKernel.Forward(all, all[C..], all[(2 * C)..], o.Span, lse.Span, n, T, T, hs, causal: true, s, inputLayout, inputLayout, outputLayout);
+        AttentionKernel.Forward(all, all[C..], all[(2 * C)..], o.Span, lse.Span, n, T, T, hs, causal: true, s, inputLayout, inputLayout, outputLayout, drop);
         return Record(op, o, [packed], dO =>
         {
             ReadOnlySpan<float> x = packed.Span;
             Span<float> dx = packed.GradSpan();
             AttentionKernel.Backward(x, x[C..], x[(2 * C)..], o.Span, lse.Span, dO.Span, dx, dx[C..], dx[(2 * C)..],
-                n, T, T, hs, causal: true, s, inputLayout, inputLayout, outputLayout);
+                n, T, T, hs, causal: true, s, inputLayout, inputLayout, outputLayout, drop);
         });
+    }
+
+    /// <summary>The mask of one call: none for p = 0, else p and a seed drawn now, which backward reuses.</summary>
+    internal static AttentionDropout AttentionDropoutOf(string op, float p, Generator? generator)
+    {
+        if (!(p >= 0f && p < 1f)) throw new ArgumentException($"{op}: dropout must be in [0, 1), got {p}");
+        return p == 0f ? AttentionDropout.None : new AttentionDropout(p, (generator ?? Generator.Default).NextUInt64());
     }
 }

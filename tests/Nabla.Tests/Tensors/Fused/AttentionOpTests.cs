@@ -47,6 +47,36 @@ public class AttentionOpTests
         }, qkv);
     }
 
+    [Theory]
+    [InlineData(5, 5, true)]
+    [InlineData(4, 6, false)]
+    public void WithDropoutGradientsMatchFiniteDifferences(int queries, int keys, bool causal)
+    {
+        // A generator of the same seed at every call: the same mask, so a function finite differences can probe.
+        Tensor[] inputs = Inputs([2, 2, queries, 4], [2, 2, keys, 4], seed: queries * 10 + keys + 1);
+        GradCheck.Check(t => Tensor.ScaledDotProductAttention(t[0], t[1], t[2], causal, dropout: 0.3f, generator: new Generator(5)), inputs);
+        var g = new Generator(17);
+        Tensor qkv = Tensor.Randn([2, 5, 3 * 2 * 3], g).RequireGrad();
+        GradCheck.Check(t => Tensor.PackedCausalAttention(t[0], heads: 2, dropout: 0.3f, generator: new Generator(6)), [qkv]);
+    }
+
+    [Fact]
+    public void DropoutDrawsAFreshMaskPerCallAndNoneWhenZero()
+    {
+        Tensor qkv = Tensor.Randn([2, 9, 3 * 8], new Generator(3));
+        var g = new Generator(8);
+        float[] plain = Tensor.PackedCausalAttention(qkv, 2).ToArray();
+        Assert.Equal(plain, Tensor.PackedCausalAttention(qkv, 2, dropout: 0f, generator: g).ToArray());
+        Assert.Equal(new Generator(8).NextUInt64(), g.NextUInt64());   // p = 0 draws nothing
+        float[] first = Tensor.PackedCausalAttention(qkv, 2, dropout: 0.5f, generator: g).ToArray();
+        float[] second = Tensor.PackedCausalAttention(qkv, 2, dropout: 0.5f, generator: g).ToArray();
+        Assert.NotEqual(plain, first);
+        Assert.NotEqual(first, second);
+        Assert.Contains("PackedCausalAttention: dropout must be in [0, 1), got 1", Assert.Throws<ArgumentException>(() => Tensor.PackedCausalAttention(qkv, 2, dropout: 1f)).Message);
+        Assert.Contains("ScaledDotProductAttention: dropout must be in [0, 1), got -0.1", Assert.Throws<ArgumentException>(() =>
+            Tensor.ScaledDotProductAttention(Tensor.Zeros(1, 2, 4), Tensor.Zeros(1, 2, 4), Tensor.Zeros(1, 2, 4), dropout: -0.1f)).Message);
+    }
+
     [Fact]
     public void PackedAttentionGradientsMatchFiniteDifferences()
     {
@@ -74,19 +104,23 @@ public class AttentionOpTests
         }, qkv);
     }
 
-    [Fact]
-    public void PackedAttentionEqualsAttentionOnTheViews()
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.2f)]
+    public void PackedAttentionEqualsAttentionOnTheViews(float dropout)
     {
-        // The same sums in the same order as ScaledDotProductAttention on copies of the heads: equal to the bit.
+        // The same sums in the same order as ScaledDotProductAttention on copies of the heads: equal to the bit;
+        // with dropout, the same seed gives both the same mask (head b · nh + n in both).
         int B = 2, nh = 3, T = 40, hs = 16, C = nh * hs;
         Tensor qkv = Tensor.Randn([B, T, 3 * C], new Generator(3)).RequireGrad();
         Tensor dy = Tensor.Randn([B, T, C], new Generator(4));
-        Tensor packed = Tensor.PackedCausalAttention(qkv, nh);
+        Tensor packed = Tensor.PackedCausalAttention(qkv, nh, dropout: dropout, generator: new Generator(9));
         packed.Backward(dy);
         float[] packedGrad = qkv.Grad!.ToArray();
         qkv.Grad = null;
         Tensor heads = qkv.View(B, T, 3, nh, hs).Permute(2, 0, 3, 1, 4);
-        Tensor viewed = Tensor.ScaledDotProductAttention(heads.Select(0, 0), heads.Select(0, 1), heads.Select(0, 2), causal: true)
+        Tensor viewed = Tensor.ScaledDotProductAttention(heads.Select(0, 0), heads.Select(0, 1), heads.Select(0, 2), causal: true,
+                dropout: dropout, generator: new Generator(9))
             .Transpose(1, 2).Reshape(B, T, C);
         viewed.Backward(dy);
         Assert.Equal(viewed.ToArray(), packed.ToArray());
