@@ -65,7 +65,7 @@ public static class Gpt2Suite
         float[] torchLogits;
         using (torch.no_grad())
         using (NewDisposeScope())
-            torchLogits = TorchLogits(w, torch.tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length]), lastOnly: true).data<float>().ToArray();
+            torchLogits = TorchGpt.Logits(w, torch.tensor(prompt.Select(t => (long)t).ToArray(), [1, prompt.Length]), Small, lastOnly: true).data<float>().ToArray();
         double gap = nablaLogits.Zip(torchLogits, (a, b) => Math.Abs(a - b)).Max();
         if (gap > 1e-3) throw new InvalidOperationException($"gpt2: the networks differ: logits after the prompt are {gap} apart");
 
@@ -109,7 +109,7 @@ public static class Gpt2Suite
         Tensor x = Tensor.RandInt(0, Small.VocabSize, [Batch, Steps], data), y = Tensor.RandInt(0, Small.VocabSize, [Batch, Steps], data);
         TT tx = torch.tensor(x.ToIntArray().Select(v => (long)v).ToArray(), [Batch, Steps]);
         TT ty = torch.tensor(y.ToIntArray().Select(v => (long)v).ToArray(), [Batch * Steps]);
-        TT TorchLoss() => nn.functional.cross_entropy(TorchLogits(w, tx, lastOnly: false).view(Batch * Steps, Small.VocabSize), ty);
+        TT TorchLoss() => nn.functional.cross_entropy(TorchGpt.Logits(w, tx, Small, lastOnly: false).view(Batch * Steps, Small.VocabSize), ty);
 
         float nablaFirst;
         using (Tensor.NoGrad())
@@ -211,7 +211,7 @@ public static class Gpt2Suite
             using var step = NewDisposeScope();
             TT logits = cached
                 ? CachedStep(w, context[^1], context.Count - 1, keys, values)
-                : TorchLogits(w, torch.tensor(context.ToArray(), [1, context.Count]), lastOnly: true);
+                : TorchGpt.Logits(w, torch.tensor(context.ToArray(), [1, context.Count]), Small, lastOnly: true);
             int next = (int)logits.argmax().item<long>();
             generated[i] = next;
             context.Add(next);
@@ -237,26 +237,6 @@ public static class Gpt2Suite
             x = x + Linear(w, nn.functional.gelu(Linear(w, Norm(w, x, h + ".ln_2"), h + ".mlp.c_fc"), GELU.Approximate.tanh), h + ".mlp.c_proj");
         }
         return nn.functional.linear(Norm(w, x, "transformer.ln_f"), w["transformer.wte.weight"]);
-    }
-
-    /// <summary>GPT-2's forward in libtorch's functional form, reading every weight by its Hugging Face name;
-    /// with <paramref name="lastOnly"/> the tied head runs on the last position only.</summary>
-    private static TT TorchLogits(Dictionary<string, TorchSharp.Modules.Parameter> w, TT idx, bool lastOnly)
-    {
-        long B = idx.shape[0], T = idx.shape[1], C = Small.NEmbd, hs = C / Small.NHead;
-        TT Heads(TT z) => z.view(B, T, Small.NHead, hs).transpose(1, 2);
-        TT x = w["transformer.wte.weight"][idx] + w["transformer.wpe.weight"].narrow(0, 0, T);
-        for (int l = 0; l < Small.NLayer; l++)
-        {
-            string h = $"transformer.h.{l}";
-            TT[] qkv = Linear(w, Norm(w, x, h + ".ln_1"), h + ".attn.c_attn").split(C, 2);
-            TT y = nn.functional.scaled_dot_product_attention(Heads(qkv[0]), Heads(qkv[1]), Heads(qkv[2]), null, 0.0, true);
-            x = x + Linear(w, y.transpose(1, 2).contiguous().view(B, T, C), h + ".attn.c_proj");
-            x = x + Linear(w, nn.functional.gelu(Linear(w, Norm(w, x, h + ".ln_2"), h + ".mlp.c_fc"), GELU.Approximate.tanh), h + ".mlp.c_proj");
-        }
-        x = Norm(w, x, "transformer.ln_f");
-        if (lastOnly) x = x.narrow(1, T - 1, 1);
-        return nn.functional.linear(x, w["transformer.wte.weight"]);
     }
 
     private static TT Norm(Dictionary<string, TorchSharp.Modules.Parameter> w, TT h, string name) =>

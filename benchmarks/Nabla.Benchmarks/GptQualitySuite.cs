@@ -14,7 +14,7 @@ namespace Nabla.Benchmarks;
 /// <summary>
 /// "gpt-quality": what the <c>shakespeare-char-cpu</c> recipe (nanoGPT's CPU run) reaches, trained twice per seed
 /// from the same initial weights on the same batches: once by Nabla, once by libtorch (TorchSharp, the functional
-/// GPT of <see cref="GptSuite"/>, with torch.optim.AdamW in nanoGPT's two groups, its schedule and
+/// GPT of <see cref="TorchGpt"/>, with torch.optim.AdamW in nanoGPT's two groups, its schedule and
 /// clip_grad_norm_). Each side's val loss is reported as nanoGPT reports it (the mean of eval_iters random windows)
 /// and over the whole val split (<see cref="GptEvaluation"/>), so the recipe's result is told apart from the noise of
 /// the 20-window estimate and from the seed. <c>--seeds 1337,1,2</c>, <c>--steps N</c> (default the recipe's).
@@ -107,7 +107,7 @@ public static class GptQualitySuite
         Generator batches = TrainBatches(c);
         int B = c.BatchSize, T = c.BlockSize;
         TT Loss(Tensor x, Tensor y) => nn.functional.cross_entropy(
-            GptSuite.TorchLogits(w, Long(x, B, T), model).view(B * T, model.VocabSize), Long(y, B * T));
+            TorchGpt.Logits(w, Long(x, B, T), model).view(B * T, model.VocabSize), Long(y, B * T));
         var clock = Stopwatch.StartNew();
         for (int step = 0; step < c.MaxIters; step++)
         {
@@ -148,7 +148,7 @@ public static class GptQualitySuite
             int length = Math.Min(T, predictions - start);
             var x = torch.tensor(tokens.AsSpan(start, length).ToArray().Select(t => (long)t).ToArray(), [1, length]);
             var y = torch.tensor(tokens.AsSpan(start + 1, length).ToArray().Select(t => (long)t).ToArray(), [length]);
-            sum += nn.functional.cross_entropy(GptSuite.TorchLogits(w, x, model).view(length, model.VocabSize), y, reduction: nn.Reduction.Sum).item<float>();
+            sum += nn.functional.cross_entropy(TorchGpt.Logits(w, x, model).view(length, model.VocabSize), y, reduction: nn.Reduction.Sum).item<float>();
         }
         return sum / predictions;
     }

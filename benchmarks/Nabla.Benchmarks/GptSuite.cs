@@ -15,9 +15,11 @@ namespace Nabla.Benchmarks;
 /// (a) One training iteration (forward, loss, backward, AdamW step, zero grad) of the <c>shakespeare-char-cpu</c>
 /// and <c>shakespeare-char</c> configurations, beside the same network in TorchSharp (libtorch) written in
 /// functional form on copies of the same weights, on the same batch and the same number of threads, in
-/// alternating rounds; the first losses must agree. Dropout is 0 on both sides (the <c>shakespeare-char</c>
-/// recipe trains with 0.2; the comparison needs the same function on both). Both optimizers are AdamW
-/// (lr 1e-3, β 0.9 / 0.99, weight decay 0.1 on every parameter); gradient clipping is left out.
+/// alternating rounds; the first losses (without dropout) must agree. Each recipe runs with dropout 0, the same
+/// function on both sides; a recipe that trains with dropout (<c>shakespeare-char</c>: 0.2) runs a second time
+/// with it, on embeddings, attention probabilities and residual branches as nanoGPT (the same function in
+/// distribution, other masks). Both optimizers are AdamW (lr 1e-3, β 0.9 / 0.99, weight decay 0.1 on every
+/// parameter); gradient clipping is left out.
 /// (b) Sampling 500 new tokens from the <c>shakespeare-char</c> GPT (random weights) with the cache of keys
 /// and values and without it: tokens per second.
 /// <c>--profile</c> times each part of an iteration instead of (a) (see <see cref="GptProfile"/>).
@@ -36,14 +38,18 @@ public static class GptSuite
         Console.WriteLine($"gpt: one training iteration (forward, loss, backward, AdamW step), {ParallelFor.MaxThreads} threads each, GEMM {Gemm.KernelName}, median of {rounds} alternating rounds");
         Console.WriteLine($"{"config",-22} {"model",-30} {"Nabla ms",10} {"torch ms",10} {"Nabla/torch",12} {"goal",6}");
         foreach (var (name, recipe) in GptTrainConfig.BuiltIn.OrderBy(c => c.Value.NEmbd))
-            if (name.Contains(only, StringComparison.Ordinal)) TrainStep(name, recipe, rounds, args.Contains("--profile"));
+            if (name.Contains(only, StringComparison.Ordinal))
+            {
+                TrainStep(name, recipe, rounds, args.Contains("--profile"), 0f);
+                if (recipe.Dropout > 0f && !args.Contains("--profile")) TrainStep(name, recipe, rounds, profile: false, recipe.Dropout);
+            }
         if ("sample".Contains(only, StringComparison.Ordinal)) Sampling(tokens);
         return 0;
     }
 
-    private static void TrainStep(string name, GptTrainConfig recipe, int rounds, bool profile)
+    private static void TrainStep(string name, GptTrainConfig recipe, int rounds, bool profile, float dropout)
     {
-        GptConfig config = recipe.Model(Vocab) with { Dropout = 0f };
+        GptConfig config = recipe.Model(Vocab) with { Dropout = dropout };
         int B = recipe.BatchSize, T = config.BlockSize;
         var model = new Gpt(config, new Generator(1337));
         var optimizer = new AdamW(model.Parameters(), 1e-3f, 0.9f, 0.99f, weightDecay: 0.1f);
@@ -64,18 +70,20 @@ public static class GptSuite
         var tOptimizer = optim.AdamW(weights.Values, 1e-3, 0.9, 0.99, weight_decay: 0.1);
         TT tx = torch.tensor(x.ToIntArray().Select(v => (long)v).ToArray(), [B, T]);
         TT ty = torch.tensor(y.ToIntArray().Select(v => (long)v).ToArray(), [B * T]);
-        TT TorchLoss() => nn.functional.cross_entropy(TorchLogits(weights, tx, config).view(B * T, Vocab), ty);
+        TT TorchLoss(float p = 0f) => nn.functional.cross_entropy(TorchGpt.Logits(weights, tx, config, p).view(B * T, Vocab), ty);
         void TorchStep()
         {
             using var step = NewDisposeScope();
-            TorchLoss().backward();
+            TorchLoss(dropout).backward();
             tOptimizer.step();
             tOptimizer.zero_grad();
         }
 
         // The two sides compute the same function: their losses agree before any step.
         float nablaFirst;
+        model.Eval();
         using (Tensor.NoGrad()) nablaFirst = model.Loss(x, y).Item();
+        model.Train();
         float torchFirst;
         using (torch.no_grad()) torchFirst = TorchLoss().item<float>();
         if (Math.Abs(nablaFirst - torchFirst) > 1e-4)
@@ -92,30 +100,10 @@ public static class GptSuite
 
         // Each round is the median of a few steps.
         var (n, t) = Measure.AlternatingMedians(NablaStep, TorchStep, rounds, step => Measure.MedianSeconds(step, warmup: 1, minRuns: 3, minSeconds: 0.5));
-        string shape = $"{config.NLayer}×{config.NEmbd}, {config.NHead} heads, {B}×{T}";
+        string shape = $"{config.NLayer}×{config.NEmbd}, {config.NHead} heads, {B}×{T}" + (dropout > 0f ? $", dropout {dropout}" : "");
         Console.WriteLine($"{name,-22} {shape,-30} {n * 1e3,10:F1} {t * 1e3,10:F1} {n / t,11:F2}x {Goal,5:F1}x   (first loss {nablaFirst:F4} / {torchFirst:F4})");
         // In the one table a ratio above 1 means Nabla is faster: a time of at most 0.7× libtorch's is a ratio of at least 1/0.7.
         BenchReport.Add(BenchRow.Time($"gpt {name} iteration ({shape})", n * 1e3, "TorchSharp", t * 1e3, "ms", 1 / Goal));
-    }
-
-    /// <summary>GPT-2's forward in libtorch's functional form, reading every weight by its Hugging Face name
-    /// (no biases; the tied head reads transformer.wte.weight).</summary>
-    internal static TT TorchLogits(Dictionary<string, TorchSharp.Modules.Parameter> w, TT idx, GptConfig c)
-    {
-        long B = idx.shape[0], T = idx.shape[1], C = c.NEmbd, hs = C / c.NHead;
-        TT Norm(TT h, string name) => nn.functional.layer_norm(h, [C], w[name + ".weight"]);
-        TT Linear(TT h, string name) => nn.functional.linear(h, w[name + ".weight"]);
-        TT Heads(TT z) => z.view(B, T, c.NHead, hs).transpose(1, 2);
-        TT x = w["transformer.wte.weight"][idx] + w["transformer.wpe.weight"].narrow(0, 0, T);
-        for (int l = 0; l < c.NLayer; l++)
-        {
-            string h = $"transformer.h.{l}";
-            TT[] qkv = Linear(Norm(x, h + ".ln_1"), h + ".attn.c_attn").split(C, 2);
-            TT y = nn.functional.scaled_dot_product_attention(Heads(qkv[0]), Heads(qkv[1]), Heads(qkv[2]), null, 0.0, true);
-            x = x + Linear(y.transpose(1, 2).contiguous().view(B, T, C), h + ".attn.c_proj");
-            x = x + Linear(nn.functional.gelu(Linear(Norm(x, h + ".ln_2"), h + ".mlp.c_fc")), h + ".mlp.c_proj");
-        }
-        return nn.functional.linear(Norm(x, "transformer.ln_f"), w["transformer.wte.weight"]);
     }
 
     /// <summary>500 new tokens after a one-token prompt, the cache of keys and values against a full forward per token.</summary>

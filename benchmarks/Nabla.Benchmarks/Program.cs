@@ -72,7 +72,7 @@ public static class Program
         if (markdown is not null)
         {
             string caption = string.Create(CultureInfo.InvariantCulture,
-                $"`{string.Join(' ', ["nabla bench", .. rest.Select(a => a.Contains(' ') ? $"\"{a}\"" : a)])}`: kernel path {Nabla.Kernels.Gemm.KernelName}, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}; ratio above 1: Nabla is faster.");
+                $"`{string.Join(' ', ["nabla bench", .. rest.Select(a => a.Contains(' ') ? $"\"{a}\"" : a)])}`: kernel path {Nabla.Kernels.Gemm.KernelName}, {Environment.ProcessorCount} cores; ratio above 1: Nabla is faster.");
             File.WriteAllText(markdown, BenchTable.Markdown(BenchReport.Rows, BenchReport.MissingPeers, caption));
             Console.WriteLine($"markdown table: {markdown}");
         }
