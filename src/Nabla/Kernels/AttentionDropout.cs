@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace Nabla.Kernels;
 
 /// <summary>
@@ -52,28 +55,73 @@ public readonly record struct AttentionDropout(float P, ulong Seed)
 
     private bool Keeps(ulong rowKey, int key)
     {
-        uint x = (uint)rowKey + (uint)key * 0x9E3779B9u;
+        uint x = (uint)rowKey + (uint)key * Golden;
         x ^= x >> 16;
-        x *= 0x7FEB352Du;
+        x *= Mix1;
         x ^= x >> 15;
-        x *= 0x846CA68Bu;
+        x *= Mix2;
         x ^= x >> 16;
         return ((x ^ (uint)(rowKey >> 32)) >> 8) >= Threshold;
     }
 
+    private const uint Golden = 0x9E3779B9u, Mix1 = 0x7FEB352Du, Mix2 = 0x846CA68Bu;
+
+    /// <summary>The factors of Vector&lt;float&gt;.Count consecutive keys from <paramref name="key"/>: the same hash
+    /// as <see cref="Keeps"/>, lane by lane (32-bit multiplies wrap alike).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Factors(uint low, uint high, int key, Vector<uint> threshold, Vector<float> keep)
+    {
+        Vector<uint> x = new Vector<uint>(low) + (new Vector<uint>((uint)key) + Lanes) * Golden;
+        x ^= Vector.ShiftRightLogical(x, 16);
+        x *= Mix1;
+        x ^= Vector.ShiftRightLogical(x, 15);
+        x *= Mix2;
+        x ^= Vector.ShiftRightLogical(x, 16);
+        Vector<uint> kept = Vector.GreaterThanOrEqual(Vector.ShiftRightLogical(x ^ new Vector<uint>(high), 8), threshold);
+        return Vector.ConditionalSelect(Vector.AsVectorInt32(kept), keep, Vector<float>.Zero);
+    }
+
+    /// <summary>0, 1, 2, … in the lanes of a vector.</summary>
+    private static readonly Vector<uint> Lanes = Vector<uint>.Indices;
+
     /// <summary>row[c] *= Factor(…, key0 + c) for c in [0, n): the dropped become 0, the survivors are scaled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal unsafe void Apply(float* row, int n, ulong rowKey, int key0)
     {
         float keep = KeepScale;
-        for (int c = 0; c < n; c++) row[c] = Keeps(rowKey, key0 + c) ? row[c] * keep : 0f;
+        int c = 0, width = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var threshold = new Vector<uint>(Threshold);
+            var keeps = new Vector<float>(keep);
+            for (; c <= n - width; c += width)
+            {
+                Vector<float> f = Factors((uint)rowKey, (uint)(rowKey >> 32), key0 + c, threshold, keeps);
+                Vector.Store(Vector.Load(row + c) * f, row + c);
+            }
+        }
+        for (; c < n; c++) row[c] = Keeps(rowKey, key0 + c) ? row[c] * keep : 0f;
     }
 
     /// <summary>Backward's tile row: kept[c] = p[c] · factor (the probabilities forward multiplied v by) and
     /// dp[c] *= factor (the gradient reaching the probabilities before dropout), for c in [0, n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     internal unsafe void ApplyBackward(float* p, float* kept, float* dp, int n, ulong rowKey, int key0)
     {
         float keep = KeepScale;
-        for (int c = 0; c < n; c++)
+        int c = 0, width = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var threshold = new Vector<uint>(Threshold);
+            var keeps = new Vector<float>(keep);
+            for (; c <= n - width; c += width)
+            {
+                Vector<float> f = Factors((uint)rowKey, (uint)(rowKey >> 32), key0 + c, threshold, keeps);
+                Vector.Store(Vector.Load(p + c) * f, kept + c);
+                Vector.Store(Vector.Load(dp + c) * f, dp + c);
+            }
+        }
+        for (; c < n; c++)
         {
             float f = Keeps(rowKey, key0 + c) ? keep : 0f;
             kept[c] = p[c] * f;

@@ -70,6 +70,28 @@ public sealed class Generator
     /// <summary>Uniform in [0, 1), with 24 random bits (every float32 step in that range).</summary>
     public float NextFloat() => (NextUInt64() >> 40) * (1f / (1 << 24));
 
+    /// <summary>
+    /// Fills <paramref name="destination"/> with <see cref="NextFloat"/> draws in order: the same numbers as calling it
+    /// once per element, but with the state in registers for the whole span rather than stored after every draw.
+    /// </summary>
+    public void NextFloats(Span<float> destination)
+    {
+        ulong a = s0, b = s1, c = s2, d = s3;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            ulong result = RotateLeft(b * 5, 7) * 9;
+            ulong t = b << 17;
+            c ^= a;
+            d ^= b;
+            b ^= c;
+            a ^= d;
+            c ^= t;
+            d = RotateLeft(d, 45);
+            destination[i] = (result >> 40) * (1f / (1 << 24));
+        }
+        (s0, s1, s2, s3) = (a, b, c, d);
+    }
+
     /// <summary>Uniform in [0, 1), with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 

@@ -31,6 +31,36 @@ public class DeterminismTests
         Assert.NotEqual(first.Loss, other.Loss);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(10_001)]
+    public void NextFloatsAreNextFloatDrawnOneByOne(int count)
+    {
+        var bulk = new Generator(42);
+        var single = new Generator(42);
+        bulk.NextNormal();   // a spare normal waiting: bulk draws neither use nor lose it
+        single.NextNormal();
+        var drawn = new float[count];
+        bulk.NextFloats(drawn);
+        Assert.Equal(Enumerable.Range(0, count).Select(_ => single.NextFloat()), drawn);
+        Assert.Equal(single.NextNormal(), bulk.NextNormal());
+        Assert.Equal(single.NextUInt64(), bulk.NextUInt64());
+    }
+
+    /// <summary>Dropout's mask is the generator's stream read in order: u &lt; p drops, so the same seed gives
+    /// the same mask on every machine (here checked against the draws one by one).</summary>
+    [Fact]
+    public void DropoutMasksAreTheDrawsInOrder()
+    {
+        const float p = 0.3f;
+        Tensor ones = Tensor.Ones(3, 5000);
+        float[] dropped = ones.Dropout(p, training: true, new Generator(9)).ToArray();
+        var g = new Generator(9);
+        Assert.Equal(Enumerable.Range(0, dropped.Length).Select(_ => g.NextFloat() < p ? 0f : 1f / (1f - p)), dropped);
+    }
+
     [Fact]
     public void GeneratorSequenceIsFixedAcrossVersions()
     {

@@ -1,3 +1,5 @@
+using Nabla.Kernels;
+
 namespace Nabla.Tensors;
 
 /// <summary>
@@ -7,6 +9,8 @@ namespace Nabla.Tensors;
 /// </summary>
 public sealed partial class Tensor
 {
+    private const int MaskChunk = 4096;
+
     /// <summary>The draws come from <paramref name="generator"/> (default: <see cref="Generator.Default"/>):
     /// the same seed gives the same mask.</summary>
     public Tensor Dropout(float p, bool training, Generator? generator = null)
@@ -19,11 +23,17 @@ public sealed partial class Tensor
         Generator g = generator ?? Generator.Default;
         Tensor x = Contiguous();
         Tensor mask = Output(ShapeOf(shape));   // 0 or 1/(1 − p): forward and backward multiply by it
-        float keep = p == 1f ? 0f : 1f / (1f - p);
-        Span<float> m = mask.Span;
-        for (int i = 0; i < m.Length; i++) m[i] = g.NextFloat() < p ? 0f : keep;
         Tensor y = Output(ShapeOf(shape));
-        System.Numerics.Tensors.TensorPrimitives.Multiply(x.Span, m, y.Span);
+        Span<float> m = mask.Span, ys = y.Span;
+        ReadOnlySpan<float> xs = x.Span;
+        // One draw u per element, in order; dropped where u < p. Chunks keep the draws in cache for the pass after.
+        for (int start = 0; start < m.Length; start += MaskChunk)
+        {
+            int n = Math.Min(MaskChunk, m.Length - start);
+            g.NextFloats(m.Slice(start, n));
+            DropoutKernel.MaskInPlace(m.Slice(start, n), p);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(xs.Slice(start, n), m.Slice(start, n), ys.Slice(start, n));
+        }
         return Record(op, y, [x], dy =>
         {
             // dx += dy ⊙ mask
