@@ -61,9 +61,10 @@ public static class GptQualitySuite
         return 0;
     }
 
-    /// <summary>The batches of step <paramref name="step"/> and of an evaluation: one stream per seed, the same for both sides.</summary>
+    /// <summary>The training batches: one stream per seed, the same for both sides, apart from the initial weights' stream.</summary>
     private static Generator TrainBatches(GptTrainConfig c) => new((ulong)c.Seed + 1000);
 
+    /// <summary>The evaluation's val batches, the same for both sides.</summary>
     private static Generator EvalBatches(GptTrainConfig c) => new((ulong)c.Seed + 1);
 
     private static (double Val, double Whole, double Seconds) TrainNabla(Gpt model, GptTrainConfig c, GptData data)

@@ -154,6 +154,17 @@ internal static class GptCommand
         return (model, tokenizer, saved);
     }
 
+    /// <summary>Throws, naming both, when a data folder's vocabulary is not the one a run (its config.json,
+    /// <paramref name="run"/>) was trained on: the same tokenizer, size and, for characters, the same characters.</summary>
+    internal static void RequireRunVocabulary(JsonObject run, string runPath, GptData data)
+    {
+        bool same = run["vocab_size"]?.ToString() == data.VocabSize.ToString(CultureInfo.InvariantCulture)
+                    && run["tokenizer"]?.ToString() == data.Meta["tokenizer"]?.ToString()
+                    && run["chars"]?.ToString() == data.Meta["chars"]?.ToString();
+        if (!same)
+            throw new InvalidDataException($"vocabulary mismatch: the run in {runPath} was trained on a vocabulary of {run["vocab_size"]}, the data in {data.Path} has {data.VocabSize} ({data.Meta["tokenizer"]})");
+    }
+
     private static string Prompt(string start)
     {
         if (!start.StartsWith("FILE:", StringComparison.Ordinal)) return start;

@@ -39,7 +39,8 @@ internal static class GptEvalCommand
         };
         int batchSize = parse.GetValue(BatchSizeOption);
         if (batchSize < 1) throw new UsageException($"--batch-size must be ≥ 1, got {batchSize}");
-        var (model, tokenizer, saved) = GptCommand.LoadRun(parse.GetValue(RunOption)!);
+        string runPath = parse.GetValue(RunOption)!;
+        var (model, _, saved) = GptCommand.LoadRun(runPath);
         int blockSize = parse.GetValue(BlockSizeOption) ?? model.Config.BlockSize;
         if (blockSize < 1 || blockSize > model.Config.BlockSize)
             throw new UsageException($"--block-size must be in [1, {model.Config.BlockSize}] (the model's block size), got {blockSize}");
@@ -47,9 +48,7 @@ internal static class GptEvalCommand
         string dataPath = parse.GetValue(DataOption) ?? saved["data"]?.ToString()
             ?? throw new UsageException("the run does not name its data folder: pass --data");
         GptData data = GptData.Load(dataPath);
-        if (data.VocabSize != tokenizer.VocabSize || data.Meta["tokenizer"]?.ToString() != saved["tokenizer"]?.ToString()
-            || data.Meta["chars"]?.ToString() != saved["chars"]?.ToString())
-            throw new InvalidDataException($"vocabulary mismatch: the run was trained on a vocabulary of {tokenizer.VocabSize} ({saved["tokenizer"]}), the data in {data.Path} has {data.VocabSize} ({data.Meta["tokenizer"]})");
+        GptCommand.RequireRunVocabulary(saved, runPath, data);
 
         foreach (string name in splits)
         {

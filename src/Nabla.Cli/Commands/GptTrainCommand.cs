@@ -71,11 +71,7 @@ internal static class GptTrainCommand
         var run = new RunDirectory(outPath);
         if (!resume && File.Exists(run.LatestCheckpoint))
             throw new UsageException($"{run.Path} already holds a run: pass --resume to continue it, or choose another --out");
-        bool sameVocabulary = saved?["vocab_size"]?.ToString() == data.VocabSize.ToString(CultureInfo.InvariantCulture)
-                              && saved["tokenizer"]?.ToString() == data.Meta["tokenizer"]?.ToString()
-                              && saved["chars"]?.ToString() == data.Meta["chars"]?.ToString();
-        if (resume && !sameVocabulary)
-            throw new InvalidDataException($"vocabulary mismatch: the run in {run.Path} was trained on a vocabulary of {saved!["vocab_size"]}, the data in {data.Path} has {data.VocabSize} ({data.Meta["tokenizer"]})");
+        if (resume) GptCommand.RequireRunVocabulary(saved!, run.Path, data);
 
         Gpt model;
         if (!resume && config.InitFrom != GptTrainConfig.Scratch)

@@ -84,29 +84,14 @@ public readonly record struct AttentionDropout(float P, ulong Seed)
     /// <summary>0, 1, 2, … in the lanes of a vector.</summary>
     private static readonly Vector<uint> Lanes = Vector<uint>.Indices;
 
-    /// <summary>row[c] *= Factor(…, key0 + c) for c in [0, n): the dropped become 0, the survivors are scaled.</summary>
+    /// <summary>
+    /// kept[c] = p[c] · Factor(…, key0 + c) for c in [0, n): the dropped become 0, the survivors are scaled; and
+    /// dp[c] is multiplied by the same factor when <paramref name="dp"/> is not null. Forward passes its tile row as
+    /// both p and kept. Backward keeps p (the probabilities before dropout, for the softmax gradient), gets in kept
+    /// what forward multiplied v by, and scales dp, the gradient reaching the probabilities.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    internal unsafe void Apply(float* row, int n, ulong rowKey, int key0)
-    {
-        float keep = KeepScale;
-        int c = 0, width = Vector<float>.Count;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var threshold = new Vector<uint>(Threshold);
-            var keeps = new Vector<float>(keep);
-            for (; c <= n - width; c += width)
-            {
-                Vector<float> f = Factors((uint)rowKey, (uint)(rowKey >> 32), key0 + c, threshold, keeps);
-                Vector.Store(Vector.Load(row + c) * f, row + c);
-            }
-        }
-        for (; c < n; c++) row[c] = Keeps(rowKey, key0 + c) ? row[c] * keep : 0f;
-    }
-
-    /// <summary>Backward's tile row: kept[c] = p[c] · factor (the probabilities forward multiplied v by) and
-    /// dp[c] *= factor (the gradient reaching the probabilities before dropout), for c in [0, n).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    internal unsafe void ApplyBackward(float* p, float* kept, float* dp, int n, ulong rowKey, int key0)
+    internal unsafe void Apply(float* p, float* kept, float* dp, int n, ulong rowKey, int key0)
     {
         float keep = KeepScale;
         int c = 0, width = Vector<float>.Count;
@@ -118,14 +103,14 @@ public readonly record struct AttentionDropout(float P, ulong Seed)
             {
                 Vector<float> f = Factors((uint)rowKey, (uint)(rowKey >> 32), key0 + c, threshold, keeps);
                 Vector.Store(Vector.Load(p + c) * f, kept + c);
-                Vector.Store(Vector.Load(dp + c) * f, dp + c);
+                if (dp != null) Vector.Store(Vector.Load(dp + c) * f, dp + c);
             }
         }
         for (; c < n; c++)
         {
             float f = Keeps(rowKey, key0 + c) ? keep : 0f;
             kept[c] = p[c] * f;
-            dp[c] *= f;
+            if (dp != null) dp[c] *= f;
         }
     }
 }

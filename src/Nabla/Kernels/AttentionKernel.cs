@@ -225,7 +225,7 @@ public static unsafe class AttentionKernel
                 max[r] = m;
                 if (rescale != 1f) RowMath.ScaleShift<T>(in o[r * ldo], ref o[r * ldo], hs, rescale, 0f);
                 // Dropout acts on the probabilities after the sum is taken: the row still normalizes to 1 before it.
-                if (z.Dropout.Active) z.Dropout.Apply(s, visible, z.Dropout.RowKey(head, i0 + r, z.Queries), j0);
+                if (z.Dropout.Active) z.Dropout.Apply(s, s, null, visible, z.Dropout.RowKey(head, i0 + r, z.Queries), j0);
             }
             // o += p v: [rows, n] · [n, hs]
             AttentionTile.Multiply<T>(rows, hs, n, 1f, tile, KeyBlock, 1, v + (long)j0 * ldk, ldk, o, ldo, accumulate: true);
@@ -309,7 +309,7 @@ public static unsafe class AttentionKernel
             if (z.Dropout.Active)
             {
                 for (int r = 0; r < rows; r++)
-                    z.Dropout.ApplyBackward(p + r * KeyBlock, kept + r * KeyBlock, dp + r * KeyBlock, n, z.Dropout.RowKey(h.Head, i0 + r, z.Queries), j0);
+                    z.Dropout.Apply(p + r * KeyBlock, kept + r * KeyBlock, dp + r * KeyBlock, n, z.Dropout.RowKey(h.Head, i0 + r, z.Queries), j0);
                 used = kept;
             }
             for (int r = 0; r < rows; r++)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Nabla.Tensors;
 
@@ -52,16 +53,20 @@ public sealed class Generator
     }
 
     /// <summary>64 uniformly random bits.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Step(ref s0, ref s1, ref s2, ref s3);
+
+    /// <summary>One step of xoshiro256**: the output of state (a, b, c, d), which moves on to the next.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Step(ref ulong a, ref ulong b, ref ulong c, ref ulong d)
     {
-        ulong result = RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = RotateLeft(s3, 45);
+        ulong result = RotateLeft(b * 5, 7) * 9;
+        ulong t = b << 17;
+        c ^= a;
+        d ^= b;
+        b ^= c;
+        a ^= d;
+        c ^= t;
+        d = RotateLeft(d, 45);
         return result;
     }
 
@@ -78,17 +83,7 @@ public sealed class Generator
     {
         ulong a = s0, b = s1, c = s2, d = s3;
         for (int i = 0; i < destination.Length; i++)
-        {
-            ulong result = RotateLeft(b * 5, 7) * 9;
-            ulong t = b << 17;
-            c ^= a;
-            d ^= b;
-            b ^= c;
-            a ^= d;
-            c ^= t;
-            d = RotateLeft(d, 45);
-            destination[i] = (result >> 40) * (1f / (1 << 24));
-        }
+            destination[i] = (Step(ref a, ref b, ref c, ref d) >> 40) * (1f / (1 << 24));
         (s0, s1, s2, s3) = (a, b, c, d);
     }
 
